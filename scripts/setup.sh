@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Install everything warden needs to build and test on Debian bookworm.
+# Idempotent: running it twice changes nothing the second time.
+#   scripts/setup.sh          build + test dependencies
+#   scripts/setup.sh --bench  also the peers measured by `make bench`
+set -euo pipefail
+
+want_bench=0
+[ "${1:-}" = "--bench" ] && want_bench=1
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup.sh: must run as root (it calls apt-get)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+
+# The mirror URI of the system's bookworm entry, from either sources format.
+bookworm_mirror() {
+	local f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		awk '/^URIs:/ {u=$2} /^Suites:/ && / bookworm( |$)/ {print u; exit}' \
+			"$f" | grep . && return 0
+	done
+	grep -hE '^deb\s+(\[[^]]*\]\s+)?\S+\s+bookworm\s' /etc/apt/sources.list \
+		/etc/apt/sources.list.d/*.list 2>/dev/null |
+		sed -E 's/^deb\s+(\[[^]]*\]\s+)?(\S+).*/\2/' | head -n1 | grep .
+}
+
+add_backports() {
+	local list=/etc/apt/sources.list.d/warden-backports.list mirror
+	if grep -rqsE 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		return 0
+	fi
+	mirror=$(bookworm_mirror) || {
+		echo "setup.sh: no bookworm entry in apt sources to derive a mirror from" >&2
+		exit 1
+	}
+	echo "deb $mirror bookworm-backports main" >"$list"
+}
+
+add_backports
+apt-get update -qq
+
+base_pkgs=(make gcc clang llvm pkg-config libelf-dev zlib1g-dev libzstd-dev
+	libyaml-dev libcmocka-dev iproute2 python3 util-linux procps
+	dnsmasq-base netcat-openbsd)
+bpf_pkgs=(libbpf-dev bpftool)
+bench_pkgs=(libbpf-tools bpftrace auditd xdp-tools nftables iptables hyperfine
+	python3-matplotlib)
+
+apt-get install -y -qq --no-install-recommends "${base_pkgs[@]}"
+apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bpf_pkgs[@]}"
+if [ "$want_bench" = 1 ]; then
+	apt-get install -y -qq --no-install-recommends "${bench_pkgs[@]}"
+fi
+
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || true
+echo "setup.sh: done (libbpf $(pkg-config --modversion libbpf))"

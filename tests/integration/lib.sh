@@ -1,0 +1,86 @@
+# Shared helpers for integration tests. Source it, define t_* functions,
+# then call run_tests. Every test runs in a subshell; whatever it registers
+# with `defer` is undone when it ends, pass or fail.
+set -u
+WARDEN=${WARDEN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/warden}
+UNIQ="wt$$"	# prefix for every name a test creates
+
+# The cgroup v2 mount, from /proc/self/mounts (hybrid or unified layout).
+cgroup2_root() { awk '$3 == "cgroup2" {print $2; exit}' /proc/self/mounts; }
+CGROOT=$(cgroup2_root)
+
+_deferred=()
+defer() { _deferred=("$*" "${_deferred[@]}"); }
+_run_deferred() { local c; for c in "${_deferred[@]}"; do eval "$c" >/dev/null 2>&1; done; _deferred=(); }
+
+fail() { echo "    $*" >&2; exit 1; }
+assert_eq() { [ "$1" = "$2" ] || fail "expected '$2', got '$1'${3:+ ($3)}"; }
+assert_contains() { grep -qF -- "$2" "$1" || fail "$1 lacks '$2'${3:+ ($3)}"; }
+assert_not_contains() { ! grep -qF -- "$2" "$1" || fail "$1 has '$2'${3:+ ($3)}"; }
+
+# A scratch directory removed at the end of the test.
+scratch() { local d; d=$(mktemp -d "/tmp/$UNIQ.XXXX"); defer "rm -rf '$d'"; echo "$d"; }
+
+# mk_cgroup NAME: create $CGROOT/NAME (nested ok), removed (with any
+# processes moved out first) at the end of the test. Prints the path.
+mk_cgroup() {
+	local p="$CGROOT/$1"
+	mkdir -p "$p" || fail "cannot create cgroup $p"
+	defer "rm_cgroup '$p'"
+	echo "$p"
+}
+rm_cgroup() {
+	local d
+	# deepest first; kill leftovers so rmdir can succeed
+	find "$1" -depth -type d 2>/dev/null | while read -r d; do
+		[ -f "$d/cgroup.kill" ] && echo 1 >"$d/cgroup.kill" 2>/dev/null
+		for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$d" 2>/dev/null && break; sleep 0.1; done
+	done
+}
+# in_cgroup PATH CMD...: run CMD inside cgroup PATH (moved before exec).
+in_cgroup() { local cg=$1; shift; sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$@"; }
+
+# start_warden OUTFILE [ARGS...]: start the daemon in the background and wait
+# until it says it is enforcing. Stopped at the end of the test.
+start_warden() {
+	local out=$1; shift
+	"$WARDEN" daemon --output "$out" "$@" 2>"$out.err" &
+	local pid=$!
+	defer "stop_warden $pid"
+	local i
+	for i in $(seq 1 100); do
+		grep -q '"ready"\|ready' "$out.err" 2>/dev/null && { WARDEN_PID=$pid; return 0; }
+		kill -0 $pid 2>/dev/null || { cat "$out.err" >&2; fail "warden exited at start"; }
+		sleep 0.1
+	done
+	cat "$out.err" >&2
+	fail "warden not ready after 10 s"
+}
+stop_warden() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; true; }
+
+# wait_for FILE PATTERN [TRIES]: poll until FILE holds PATTERN (fixed string).
+wait_for() {
+	local i
+	for i in $(seq 1 "${3:-50}"); do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for '$2' in $1"
+}
+
+# Run every t_* function (or those named in $ONLY) each in its own subshell.
+run_tests() {
+	local t rc
+	for t in $(declare -F | awk '{print $3}' | grep '^t_'); do
+		[ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $t "* ]] && continue
+		( trap _run_deferred EXIT; "$t" ) >"/tmp/$UNIQ.$t.log" 2>&1
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			echo "ok   $(basename "$0") $t" | tee -a "${TALLY:-/dev/null}"
+		else
+			echo "FAIL $(basename "$0") $t" | tee -a "${TALLY:-/dev/null}"
+			sed 's/^/     | /' "/tmp/$UNIQ.$t.log" | tail -n 30
+		fi
+		rm -f "/tmp/$UNIQ.$t.log"
+	done
+}
