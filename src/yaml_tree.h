@@ -49,4 +49,8 @@ int ynode_str(const struct ynode *n, const char **out, struct diags *d);
 /* A scalar or a sequence of scalars: calls fn for each scalar node. */
 int ynode_each_scalar(const struct ynode *n, struct diags *d,
 		      int (*fn)(const struct ynode *s, void *arg), void *arg);
+
+/* s as a double-quoted string safe to print in a diagnostic: control bytes
+ * as \xNN, cut with "..." to fit len bytes. Returns buf. */
+const char *ytext_quote(const char *s, char *buf, size_t len);
 #endif
