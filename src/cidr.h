@@ -28,7 +28,8 @@ bool cidr_contains(const struct cidr *net, const struct cidr *addr);
 /* Read a list file: one address or CIDR per line, '#' starts a comment,
  * blank lines and surrounding white space ignored. fn is called per entry;
  * parse errors are reported through fn_err with the 1-based line and
- * column and do not stop the read. Returns entries read or -errno. */
+ * column and do not stop the read. Returns entries read or -errno.
+ * A negative return from fn stops the read and is returned as is. */
 typedef int (*cidr_fn)(const struct cidr *c, int line, void *arg);
 typedef void (*cidr_err_fn)(int line, int col, const char *msg, void *arg);
 long cidr_read_file(const char *path, cidr_fn fn, cidr_err_fn fn_err,
