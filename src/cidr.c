@@ -106,8 +106,8 @@ int cidr_parse(const char *s, bool allow_host_bits, struct cidr *out,
 	if (slash) {
 		plen = parse_prefix_len(slash + 1);
 		if (plen < 0)
-			return fail(err, errlen, "invalid prefix length \"%.8s\"",
-				    slash + 1);
+			return fail(err, errlen,
+				    "invalid prefix length \"%.8s\"", slash + 1);
 		if (plen > max_prefix(c.family))
 			return fail(err, errlen,
 				    "prefix length %d exceeds %d for IPv%d",

@@ -5,7 +5,9 @@
 #include <string.h>
 #include "json.h"
 
-#define JB_MAX_DEPTH ((int)(sizeof(((struct jbuf *)0)->need_comma) / sizeof(bool)))
+/* one need_comma[] slot per nesting level */
+#define JB_MAX_DEPTH \
+	((int)(sizeof(((struct jbuf *)0)->need_comma) / sizeof(bool)))
 
 void jb_init(struct jbuf *j)
 {
