@@ -1,0 +1,748 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Process tracking and the exec/syscall policy.
+ *
+ * sched_process_fork/exec/exit keep a table of every process with its
+ * binary and ancestry; at exec and at chosen syscalls the policy's rules are
+ * matched as bitmaps (one bit per rule, one bitmap per selector value) and
+ * the first matching rule decides. Policies are double-buffered by
+ * generation so a reload never exposes a half-written policy. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "process_abi.h"
+#include "walk.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define SIGKILL 9
+
+/* Written by user space through the mmap'ed .bss: one aligned 32-bit store
+ * switches every program to the new policy. */
+volatile __u32 active_gen;
+/* Set at load: the agent's own tgid, never killed by its own rules. */
+const volatile __u32 agent_tgid = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LOSS__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} losses SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);			/* tgid */
+	__type(value, struct proc_info);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, POLICY_GENS);
+	__type(key, __u32);
+	__type(value, struct policy_hdr);
+} policy SEC(".maps");
+
+#define RULE_MAP(name, keytype, n)					\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_HASH);			\
+		__uint(max_entries, n);					\
+		__uint(map_flags, BPF_F_NO_PREALLOC);			\
+		__type(key, keytype);					\
+		__type(value, struct rule_bits);			\
+	} name SEC(".maps")
+
+RULE_MAP(file_rules, struct file_id, 16384);	/* exact binaries */
+RULE_MAP(dir_rules, struct file_id, 16384);	/* directory prefixes */
+RULE_MAP(name_rules, struct name_key, 16384);	/* basenames */
+RULE_MAP(ancestor_rules, struct file_id, 16384);
+RULE_MAP(pid_rules, struct num_key, 16384);
+RULE_MAP(uid_rules, struct num_key, 16384);
+RULE_MAP(cgroup_rules, struct num_key, 16384);
+
+/* rules naming each syscall: key = gen * SYSCALL_SLOTS + nr */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, POLICY_GENS * SYSCALL_SLOTS);
+	__type(key, __u32);
+	__type(value, struct rule_bits);
+} syscall_rules SEC(".maps");
+
+/* Scratch space too big for the 512-byte stack. */
+struct scratch {
+	struct rule_bits m[DIM__COUNT];
+	char path[2 * PATH_MAX_LEN];
+	struct name_key name;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+#define EVBUF_LEN	32768
+#define DATA_MASK	16383
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, char[EVBUF_LEN]);
+} event_buf SEC(".maps");
+
+static __always_inline void count_loss(__u32 site)
+{
+	__u64 *n = bpf_map_lookup_elem(&losses, &site);
+
+	if (n)
+		*n += 1;
+}
+
+static __always_inline struct scratch *get_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch_map, &zero);
+}
+
+/* ---- walks ------------------------------------------------------------ */
+
+static __always_inline void or_dir_rules(struct dentry *d, __u32 gen,
+					 struct rule_bits *acc)
+{
+	struct file_id id = { .gen = gen };
+	struct rule_bits *bits;
+
+	dentry_id(d, &id);
+	bits = bpf_map_lookup_elem(&dir_rules, &id);
+	if (bits)
+		or_bits(acc, bits);
+}
+
+/* One step up the dentry tree, for bpf_loop: the verifier checks the body
+ * once instead of once per level. */
+struct path_step_ctx {
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *m;
+	struct path_walk *w;
+	__u32 off;
+	bool done;
+};
+
+static long path_step(__u64 i, void *arg)
+{
+	struct path_step_ctx *c = arg;
+	struct path_walk *w = c->w;
+	struct dentry *d = c->d;
+	struct vfsmount *vm = c->vm;
+	struct mount *m = c->m;
+	struct dentry *root = BPF_CORE_READ(vm, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+
+	if (i > 0 && w->dir_bits)
+		or_dir_rules(d, w->gen, w->dir_bits);
+	if (d == root || d == parent) {
+		struct mount *mp = BPF_CORE_READ(m, mnt_parent);
+
+		if (mp == m || d == parent) {
+			c->done = true;
+			return 1;
+		}
+		c->d = BPF_CORE_READ(m, mnt_mountpoint);
+		c->m = mp;
+		c->vm = (void *)mp + bpf_core_field_offset(struct mount, mnt);
+		return 0;
+	}
+	if (!prepend_name(w->buf, &c->off, PATH_MASK,
+			  BPF_CORE_READ(d, d_name.name),
+			  BPF_CORE_READ(d, d_name.len)))
+		return 1;
+	c->d = parent;
+	return 0;
+}
+
+/* Name the file at p into w->buf, and when w->dir_bits is set, OR in the
+ * dir_rules of every directory above it (crossing mounts), so a bind mount
+ * or a hard link elsewhere cannot step around a prefix rule. */
+static __always_inline void walk_path(const struct path *p, struct path_walk *w)
+{
+	struct path_step_ctx c = { .w = w, .off = PATH_MAX_LEN };
+
+	c.vm = BPF_CORE_READ(p, mnt);
+	c.d = BPF_CORE_READ(p, dentry);
+	c.m = real_mount(c.vm);
+	bpf_loop(WALK_DEPTH, path_step, &c, 0);
+	w->truncated = !c.done;
+	if (c.off == PATH_MAX_LEN) {
+		c.off--;
+		w->buf[c.off & PATH_MASK] = '/';
+	}
+	w->off = c.off;
+}
+
+static __always_inline struct kernfs_node *task_cgroup_kn(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
+}
+
+struct cg_step_ctx {
+	struct kernfs_node *kn;
+	struct rule_bits *acc;	/* cgroup_bits */
+	char *buf;		/* cgroup_path */
+	__u32 gen, off;
+	bool truncated;
+};
+
+static long cg_bits_step(__u64 i, void *arg)
+{
+	struct cg_step_ctx *c = arg;
+	struct num_key key = { .gen = c->gen };
+	struct kernfs_node *kn = c->kn;
+	struct rule_bits *bits;
+
+	if (!kn)
+		return 1;
+	key.value = BPF_CORE_READ(kn, id);
+	bits = bpf_map_lookup_elem(&cgroup_rules, &key);
+	if (bits)
+		or_bits(c->acc, bits);
+	c->kn = kn_parent(kn);
+	return 0;
+}
+
+/* OR the cgroup_rules of the task's cgroup and every ancestor. */
+static __always_inline void cgroup_bits(struct task_struct *t, __u32 gen,
+					struct rule_bits *acc)
+{
+	struct cg_step_ctx c = { .kn = task_cgroup_kn(t), .acc = acc, .gen = gen };
+
+	bpf_loop(MAX_CG_DEPTH, cg_bits_step, &c, 0);
+}
+
+static long cg_path_step(__u64 i, void *arg)
+{
+	struct cg_step_ctx *c = arg;
+	struct kernfs_node *kn = c->kn;
+	struct kernfs_node *parent = kn_parent(kn);
+	const char *name;
+	long len;
+
+	if (!parent)
+		return 1;
+	name = BPF_CORE_READ(kn, name);
+	/* measure into the spare half of the buffer, then place it */
+	len = bpf_probe_read_kernel_str(&c->buf[CGPATH_MAX_LEN], 256, name);
+	if (len <= 1 || len > c->off) {
+		c->truncated = true;
+		return 1;
+	}
+	len -= 1;
+	c->off -= len + 1;
+	bpf_probe_read_kernel(&c->buf[(c->off + 1) & CGPATH_MASK], len & 255, name);
+	c->buf[c->off & CGPATH_MASK] = '/';
+	c->kn = parent;
+	return 0;
+}
+
+/* The cgroup path ("/a/b"), written to the end of buf. */
+static __always_inline __u32 cgroup_path(struct task_struct *t, char *buf,
+					 bool *truncated)
+{
+	struct cg_step_ctx c = { .kn = task_cgroup_kn(t), .buf = buf,
+				 .off = CGPATH_MAX_LEN };
+
+	if (c.kn)
+		bpf_loop(MAX_CG_DEPTH, cg_path_step, &c, 0);
+	*truncated = c.truncated;
+	if (c.off == CGPATH_MAX_LEN) {
+		c.off--;
+		buf[c.off & CGPATH_MASK] = '/';
+	}
+	return c.off;
+}
+
+/* ---- rule matching --------------------------------------------------- */
+
+static __always_inline int lowest_bit(__u64 v)
+{
+	int n = 0;
+
+	if (!(v & 0xffffffffULL)) { n += 32; v >>= 32; }
+	if (!(v & 0xffffULL)) { n += 16; v >>= 16; }
+	if (!(v & 0xffULL)) { n += 8; v >>= 8; }
+	if (!(v & 0xfULL)) { n += 4; v >>= 4; }
+	if (!(v & 0x3ULL)) { n += 2; v >>= 2; }
+	if (!(v & 0x1ULL)) { n += 1; }
+	return n;
+}
+
+static __always_inline void lookup_or(void *map, void *key,
+				      struct rule_bits *acc)
+{
+	struct rule_bits *bits = bpf_map_lookup_elem(map, key);
+
+	if (bits)
+		or_bits(acc, bits);
+}
+
+static __always_inline void binary_bits(struct file *f, struct proc_info *pi,
+					struct policy_hdr *ph, __u32 gen,
+					struct scratch *s)
+{
+	struct rule_bits *acc = &s->m[DIM_BINARY];
+	struct file_id id = pi->self;
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	__u32 len = BPF_CORE_READ(d, d_name.len);
+	struct path_walk w = { .buf = s->path, .dir_bits = acc, .gen = gen };
+	struct path fp;
+
+	id.gen = gen;
+	lookup_or(&file_rules, &id, acc);
+	if (len < NAME_KEY_LEN) {
+		__builtin_memset(&s->name, 0, sizeof(s->name));
+		s->name.gen = gen;
+		bpf_probe_read_kernel(s->name.name, len & (NAME_KEY_LEN - 1),
+				      BPF_CORE_READ(d, d_name.name));
+		lookup_or(&name_rules, &s->name, acc);
+	}
+	if (ph->dir_depth) {
+		bpf_core_read(&fp, sizeof(fp), &f->f_path);
+		walk_path(&fp, &w);
+	}
+}
+
+struct anc_step_ctx {
+	struct proc_info *pi;
+	struct rule_bits *acc;
+	__u32 gen;
+};
+
+static long anc_step(__u64 i, void *arg)
+{
+	struct anc_step_ctx *c = arg;
+	struct file_id id;
+
+	if (i >= MAX_ANCESTORS)
+		return 1;
+	id = c->pi->anc[i];
+	if (!id.ino)
+		return 1;
+	id.gen = c->gen;
+	lookup_or(&ancestor_rules, &id, c->acc);
+	return 0;
+}
+
+static __always_inline void ancestor_bits(struct proc_info *pi, __u32 gen,
+					  struct rule_bits *acc)
+{
+	struct anc_step_ctx c = { .pi = pi, .acc = acc, .gen = gen };
+
+	bpf_loop(MAX_ANCESTORS, anc_step, &c, 0);
+}
+
+/* Index of the first rule in cand that the process satisfies, or -1. */
+static __always_inline int match_rules(struct task_struct *t, struct file *f,
+				       struct proc_info *pi, __u32 gen,
+				       struct policy_hdr *ph,
+				       const struct rule_bits *cand)
+{
+	struct scratch *s = get_scratch();
+	struct num_key nk = { .gen = gen };
+
+	if (!s)
+		return -1;
+	__builtin_memset(s->m, 0, sizeof(s->m));
+	if (ph->used_dims & (1u << DIM_BINARY))
+		binary_bits(f, pi, ph, gen, s);
+	if (ph->used_dims & (1u << DIM_PID)) {
+		nk.value = BPF_CORE_READ(t, tgid);
+		lookup_or(&pid_rules, &nk, &s->m[DIM_PID]);
+	}
+	if (ph->used_dims & (1u << DIM_UID)) {
+		nk.value = (__u32)bpf_get_current_uid_gid();
+		lookup_or(&uid_rules, &nk, &s->m[DIM_UID]);
+	}
+	if (ph->used_dims & (1u << DIM_ANCESTOR))
+		ancestor_bits(pi, gen, &s->m[DIM_ANCESTOR]);
+	if (ph->used_dims & (1u << DIM_CGROUP))
+		cgroup_bits(t, gen, &s->m[DIM_CGROUP]);
+
+	for (int i = 0; i < RULE_WORDS; i++) {
+		__u64 sat = cand->w[i];
+
+		for (int d = 0; d < DIM__COUNT; d++)
+			sat &= (s->m[d].w[i] ^ ph->neg[d].w[i]) | ph->wild[d].w[i];
+		if (sat)
+			return i * 64 + lowest_bit(sat);
+	}
+	return -1;
+}
+
+/* ---- process table -------------------------------------------------- */
+
+static __always_inline __u64 start_id(struct task_struct *t)
+{
+	/* /proc/PID/stat's starttime, in ns: what the agent's start-up
+	 * snapshot can compute for processes it did not see start. */
+	__u64 boot = BPF_CORE_READ(t, group_leader, start_boottime);
+
+	return boot / USER_HZ_NS * USER_HZ_NS;
+}
+
+static __always_inline void file_id_of(struct file *f, struct file_id *id)
+{
+	id->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	id->dev = kernel_dev(BPF_CORE_READ(f, f_inode, i_sb));
+	id->gen = 0;
+}
+
+static __always_inline struct file *task_exe(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, mm, exe_file);
+}
+
+struct parent_step_ctx {
+	struct task_struct *p;
+	struct proc_info *pi;
+};
+
+static long parent_step(__u64 i, void *arg)
+{
+	struct parent_step_ctx *c = arg;
+	struct task_struct *p = c->p;
+	struct file *exe;
+
+	if (!p || i >= MAX_ANCESTORS)
+		return 1;
+	exe = task_exe(p);
+	if (exe)
+		file_id_of(exe, &c->pi->anc[i]);
+	if (BPF_CORE_READ(p, tgid) <= 1)
+		return 1;
+	c->p = BPF_CORE_READ(p, real_parent);
+	return 0;
+}
+
+/* Build an entry for a process the table missed (it started before the
+ * agent): identity from the task, ancestry from the live parent chain. */
+static __always_inline struct proc_info *proc_from_task(struct task_struct *t)
+{
+	struct parent_step_ctx c;
+	struct task_struct *parent;
+	struct proc_info *pi;
+	__u32 tgid = BPF_CORE_READ(t, tgid);
+	struct scratch *s = get_scratch();
+
+	if (!s)
+		return NULL;
+	pi = (struct proc_info *)s->path;	/* scratch, copied below */
+	__builtin_memset(pi, 0, sizeof(*pi));
+	pi->exec_ktime = start_id(t);
+	parent = BPF_CORE_READ(t, real_parent);
+	c.p = parent;
+	c.pi = pi;
+	pi->parent_pid = BPF_CORE_READ(parent, tgid);
+	pi->parent_exec_ktime = start_id(parent);
+	if (task_exe(t))
+		file_id_of(task_exe(t), &pi->self);
+	bpf_loop(MAX_ANCESTORS, parent_step, &c, 0);
+	if (bpf_map_update_elem(&procs, &tgid, pi, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&procs, &tgid))
+		count_loss(LOSS_PROC_MAP_FULL);
+	return bpf_map_lookup_elem(&procs, &tgid);
+}
+
+static __always_inline struct proc_info *proc_get(struct task_struct *t)
+{
+	__u32 tgid = BPF_CORE_READ(t, tgid);
+	struct proc_info *pi = bpf_map_lookup_elem(&procs, &tgid);
+
+	return pi ? pi : proc_from_task(t);
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+struct emit_args {
+	__u32 type;
+	struct task_struct *task;
+	struct file *file;	/* binary to name; NULL: none */
+	struct proc_info *pi;
+	int rule;		/* -1: none */
+	__u32 gen;
+	__u8 action;
+	__s32 syscall_nr;
+	__s32 exit_code;
+	bool with_args;
+	bool track_only;	/* header only, not printed */
+};
+
+static __always_inline __u32 copy_path(struct process_event *ev, __u32 pos,
+				       const struct path *p, struct scratch *s,
+				       __u16 *len, __u16 trunc_flag)
+{
+	struct path_walk w = { .buf = s->path };
+	__u32 n;
+
+	walk_path(p, &w);
+	n = (PATH_MAX_LEN - w.off) & PATH_MASK;
+	bpf_probe_read_kernel(&ev->data[pos & DATA_MASK], n,
+			      &s->path[w.off & PATH_MASK]);
+	*len = n;
+	if (w.truncated)
+		ev->flags |= trunc_flag;
+	return pos + n;
+}
+
+static __always_inline __u32 copy_args(struct process_event *ev, __u32 pos,
+				       struct task_struct *t)
+{
+	__u64 start = BPF_CORE_READ(t, mm, arg_start);
+	__u64 end = BPF_CORE_READ(t, mm, arg_end);
+	__u64 n = end > start ? end - start : 0;
+
+	if (n > ARGS_MAX_LEN - 1) {
+		n = ARGS_MAX_LEN - 1;
+		ev->flags |= EVF_ARGS_TRUNC;
+	}
+	if (n && bpf_probe_read_user(&ev->data[pos & DATA_MASK],
+				     n & (ARGS_MAX_LEN - 1), (void *)start))
+		n = 0;
+	ev->args_len = n;
+	return pos + n;
+}
+
+static __always_inline __u32 copy_cgroup(struct process_event *ev, __u32 pos,
+					 struct task_struct *t, struct scratch *s)
+{
+	bool trunc;
+	__u32 off = cgroup_path(t, s->path, &trunc);
+	__u32 n = (CGPATH_MAX_LEN - off) & CGPATH_MASK;
+
+	bpf_probe_read_kernel(&ev->data[pos & DATA_MASK], n,
+			      &s->path[off & CGPATH_MASK]);
+	ev->cg_len = n;
+	if (trunc)
+		ev->flags |= EVF_CG_TRUNC;
+	return pos + n;
+}
+
+static __always_inline void fill_header(struct process_event *ev,
+					const struct emit_args *a)
+{
+	struct task_struct *t = a->task;
+	__u64 ug = bpf_get_current_uid_gid();
+
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->type = a->type;
+	ev->ktime = bpf_ktime_get_boot_ns();
+	ev->pid = BPF_CORE_READ(t, tgid);
+	ev->tid = BPF_CORE_READ(t, pid);
+	ev->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	ev->uid = (__u32)ug;
+	ev->gid = ug >> 32;
+	ev->cgroup_id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+	ev->rule = a->rule + 1;
+	ev->gen = a->gen;
+	ev->action = a->action;
+	ev->mechanism = a->action == ACT_KILL ? MECH_SIGKILL_TP : MECH_NONE;
+	ev->syscall_nr = a->syscall_nr;
+	ev->exit_code = a->exit_code;
+	BPF_CORE_READ_STR_INTO(&ev->comm, t, comm);
+	if (a->pi) {
+		ev->exec_ktime = a->pi->exec_ktime;
+		ev->parent_exec_ktime = a->pi->parent_exec_ktime;
+		ev->parent_pid = a->pi->parent_pid;
+		ev->ino = a->pi->self.ino;
+		ev->dev = a->pi->self.dev;
+	} else {
+		ev->flags |= EVF_NO_PARENT;
+	}
+}
+
+static __always_inline void emit(const struct emit_args *a)
+{
+	__u32 zero = 0, pos = 0;
+	struct process_event *ev = bpf_map_lookup_elem(&event_buf, &zero);
+	struct scratch *s = get_scratch();
+	struct path p;
+
+	if (!ev || !s)
+		return;
+	fill_header(ev, a);
+	if (a->track_only) {
+		ev->flags |= EVF_TRACK_ONLY;
+		goto out;
+	}
+	if (a->file) {
+		struct file *f = a->file;
+
+		bpf_core_read(&p, sizeof(p), &f->f_path);
+		pos = copy_path(ev, pos, &p, s, &ev->path_len, EVF_PATH_TRUNC);
+	}
+	if (a->with_args) {
+		struct task_struct *t = a->task;
+		struct fs_struct *fs = BPF_CORE_READ(t, fs);
+
+		pos = copy_args(ev, pos, a->task);
+		bpf_core_read(&p, sizeof(p), &fs->pwd);
+		pos = copy_path(ev, pos, &p, s, &ev->cwd_len, EVF_CWD_TRUNC);
+	}
+	pos = copy_cgroup(ev, pos, a->task, s);
+out:
+	ev->size = sizeof(*ev) + (pos & DATA_MASK);
+	if (bpf_ringbuf_output(&events, ev, ev->size & (EVBUF_LEN - 1), 0))
+		count_loss(LOSS_RINGBUF_FULL);
+}
+
+/* ---- programs ------------------------------------------------------- */
+
+static __always_inline struct policy_hdr *current_policy(__u32 *gen)
+{
+	*gen = active_gen & (POLICY_GENS - 1);
+	return bpf_map_lookup_elem(&policy, gen);
+}
+
+/* Apply the decision of rule r; returns the action taken. */
+static __always_inline __u8 enforce(struct policy_hdr *ph, int r, __u32 tgid)
+{
+	__u8 act = ph->action[r & (MAX_RULES - 1)];
+
+	if (act == ACT_KILL && tgid != agent_tgid)
+		bpf_send_signal(SIGKILL);
+	return act;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *t, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	struct emit_args a = { .type = EV_EXEC, .task = t, .rule = -1,
+			       .with_args = true };
+	struct file *f = BPF_CORE_READ(bprm, file);
+	struct proc_info *pi = proc_get(t);
+	struct policy_hdr *ph;
+
+	if (!pi)
+		return 0;
+	/* The image this process ran until now becomes its nearest ancestor
+	 * (a fork child's self equals its parent's, so it is pushed once). */
+	if (pi->self.ino && (pi->self.ino != pi->anc[0].ino ||
+			     pi->self.dev != pi->anc[0].dev)) {
+		for (int i = MAX_ANCESTORS - 1; i > 0; i--)
+			pi->anc[i] = pi->anc[i - 1];
+		pi->anc[0] = pi->self;
+	}
+	file_id_of(f, &pi->self);
+	pi->exec_ktime = bpf_ktime_get_boot_ns();
+
+	ph = current_policy(&a.gen);
+	if (!ph)
+		return 0;
+	a.rule = match_rules(t, f, pi, a.gen, ph, &ph->exec_rules);
+	if (a.rule >= 0)
+		a.action = enforce(ph, a.rule, BPF_CORE_READ(t, tgid));
+	if (a.action == ACT_ALERT || a.action == ACT_KILL ||
+	    (ph->observe & OBSERVE_EXEC)) {
+		a.file = f;
+		a.pi = pi;
+		emit(&a);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct emit_args a = { .type = EV_FORK, .task = child, .rule = -1 };
+	__u32 tgid = BPF_CORE_READ(child, tgid);
+	struct proc_info *pp, *ci;
+	struct policy_hdr *ph;
+	__u32 ptgid;
+
+	if (tgid != BPF_CORE_READ(child, pid))
+		return 0;	/* a new thread, not a new process */
+	pp = proc_get(parent);
+	if (!pp)
+		return 0;
+	if (bpf_map_update_elem(&procs, &tgid, pp, BPF_ANY)) {
+		count_loss(LOSS_PROC_MAP_FULL);
+		return 0;
+	}
+	ci = bpf_map_lookup_elem(&procs, &tgid);
+	if (!ci)
+		return 0;
+	ptgid = BPF_CORE_READ(parent, tgid);
+	ci->parent_pid = ptgid;
+	ci->parent_exec_ktime = pp->exec_ktime;
+	ci->exec_ktime = start_id(child);
+	/* Always tell user space, so its process table (ancestry) stays
+	 * whole; print it only when the policy observes forks. */
+	ph = current_policy(&a.gen);
+	a.pi = ci;
+	a.track_only = !ph || !(ph->observe & OBSERVE_FORK);
+	emit(&a);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *t)
+{
+	struct emit_args a = { .type = EV_EXIT, .task = t, .rule = -1 };
+	__u32 tgid = BPF_CORE_READ(t, tgid);
+	struct policy_hdr *ph;
+
+	/* Only when the last thread of the group is gone. */
+	if (BPF_CORE_READ(t, signal, live.counter) != 0)
+		return 0;
+	ph = current_policy(&a.gen);
+	if (ph && (ph->observe & OBSERVE_EXIT)) {
+		a.pi = proc_get(t);
+		a.exit_code = BPF_CORE_READ(t, exit_code);
+		emit(&a);
+	}
+	bpf_map_delete_elem(&procs, &tgid);
+	return 0;
+}
+
+/* Attached by user space only to the sys_enter_* tracepoints of syscalls
+ * the policy names, so every other syscall costs nothing. */
+SEC("tracepoint")
+int on_syscall(struct syscall_trace_enter *ctx)
+{
+	struct emit_args a = { .type = EV_SYSCALL, .rule = -1 };
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u32 nr = ctx->nr, key;
+	struct rule_bits *cand;
+	struct policy_hdr *ph;
+	struct proc_info *pi;
+
+	ph = current_policy(&a.gen);
+	if (!ph || nr >= SYSCALL_SLOTS)
+		return 0;
+	key = a.gen * SYSCALL_SLOTS + nr;
+	cand = bpf_map_lookup_elem(&syscall_rules, &key);
+	pi = proc_get(t);
+	if (!cand || !pi)
+		return 0;
+	a.task = t;
+	a.file = task_exe(t);
+	a.rule = match_rules(t, a.file, pi, a.gen, ph, cand);
+	if (a.rule < 0)
+		return 0;
+	a.action = enforce(ph, a.rule, BPF_CORE_READ(t, tgid));
+	if (a.action == ACT_ALERT || a.action == ACT_KILL) {
+		a.pi = pi;
+		a.syscall_nr = nr;
+		a.with_args = true;
+		emit(&a);
+	}
+	return 0;
+}

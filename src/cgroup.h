@@ -1,0 +1,22 @@
+/* cgroup v2: where it is mounted, cgroup ids, and container ids read from
+ * the cgroup path the way docker, containerd/CRI, cri-o and podman lay
+ * them out. */
+#ifndef WARDEN_CGROUP_H
+#define WARDEN_CGROUP_H
+#include <stdint.h>
+#include <stddef.h>
+
+#define CONTAINER_ID_LEN 64
+
+/* The cgroup2 mount point (from /proc/self/mounts), or NULL. Cached. */
+const char *cgroup2_root(void);
+
+/* The id of the cgroup at PATH relative to the cgroup2 root ("/a/b" or
+ * "a/b"): its inode number. 0 or -errno. */
+int cgroup_id_of(const char *rel, uint64_t *id);
+
+/* Extract the container id from a cgroup path. Returns the runtime name
+ * ("docker", "containerd", "crio", "podman", "kubepods") and copies the
+ * 64-hex id into id (65 bytes), or returns NULL when the path names none. */
+const char *container_id_from_path(const char *path, char *id);
+#endif

@@ -1,0 +1,392 @@
+/* `warden daemon`: load, enforce, stream events until told to stop. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include "agent.h"
+#include "daemon.h"
+#include "log.h"
+#include "output.h"
+#include "policy.h"
+#include "process.h"
+#include "proctable.h"
+
+static const char usage[] =
+"usage: warden daemon [--policy FILE] [--output FILE] [--format json|text]\n"
+"                     [--stats-interval SECONDS] [-v]\n"
+"\n"
+"Load warden's BPF programs, enforce the policy in the kernel and stream\n"
+"events until SIGINT or SIGTERM; then detach everything.\n"
+"\n"
+"  -p, --policy FILE        policy to enforce (default: the built-in policy,\n"
+"                           which logs every exec and exit and blocks nothing)\n"
+"  -o, --output FILE        append events to FILE (default: standard output)\n"
+"  -f, --format FMT         json (default; one JSON object per line) or text\n"
+"      --stats-interval S   report event-loss counters every S seconds when\n"
+"                           they change (default 10; always at exit)\n"
+"  -v, --verbose            more detail; -vv adds libbpf's and the verifier's\n"
+"\n"
+"Signals: SIGHUP (or saving the policy file) reloads the policy. A policy\n"
+"with errors is rejected with FILE:LINE:COL messages and the running policy\n"
+"stays in force. The switch to a good one is atomic.\n"
+"\n"
+"Examples:\n"
+"  warden daemon                                  # observe, JSON to stdout\n"
+"  warden daemon -p examples/kill-tool.yaml -f text\n"
+"  warden daemon -p /etc/warden/policy.yaml -o /var/log/warden.jsonl\n";
+
+struct daemon_opts {
+	const char *policy_path;
+	const char *output_path;
+	enum out_format fmt;
+	int stats_interval;
+};
+
+struct daemon {
+	struct agent agent;
+	struct daemon_opts o;
+	int epfd, sigfd, inofd, timerfd;
+	char policy_dir[PATH_MAX], policy_base[NAME_MAX + 1];
+	uint64_t last_lost;
+	int ticks;
+	bool reload_pending;
+};
+
+static int parse_args(int argc, char **argv, struct daemon_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "stats-interval", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c;
+
+	o->stats_interval = 10;
+	while ((c = getopt_long(argc, argv, "p:o:f:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': o->policy_path = optarg; break;
+		case 'o': o->output_path = optarg; break;
+		case 'f':
+			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
+				log_err("--format: expected json or text, not \"%s\"", optarg);
+				return -EINVAL;
+			}
+			o->fmt = strcmp(optarg, "text") == 0 ? FMT_TEXT : FMT_JSON;
+			break;
+		case 's':
+			o->stats_interval = atoi(optarg);
+			if (o->stats_interval < 1) {
+				log_err("--stats-interval: expected seconds >= 1");
+				return -EINVAL;
+			}
+			break;
+		case 'v': log_verbose++; break;
+		case 'h': fputs(usage, stdout); exit(0);
+		default: fputs(usage, stderr); return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		log_err("unexpected argument \"%s\" (see warden daemon --help)", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct policy *load_policy(const char *path)
+{
+	struct diags d;
+	struct policy *p;
+
+	if (!path)
+		return policy_builtin();
+	diags_init(&d, path);
+	p = policy_load_file(path, &d);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	return p;
+}
+
+static void emit_policy_event(const char *status, const struct policy *p,
+			      const struct diags *d)
+{
+	struct jbuf j;
+
+	jb_init(&j);
+	output_begin(&j, "policy", 0);
+	jb_kstr(&j, "status", status);
+	if (p) {
+		jb_kstr(&j, "name", p->name ? p->name : p->file);
+		jb_ku64(&j, "rules", p->nrules);
+	}
+	if (d && d->n) {
+		jb_key(&j, "messages");
+		jb_arr_open(&j);
+		for (int i = 0; i < d->n; i++)
+			jb_str(&j, d->v[i].msg);
+		jb_arr_close(&j);
+	}
+	output_emit(&j, NULL);
+	jb_free(&j);
+}
+
+static int apply_policy(struct daemon *dm, struct policy *p)
+{
+	struct diags d;
+	int err;
+
+	diags_init(&d, p->file);
+	err = agent_apply(&dm->agent, p, &d);
+	diags_print(&d, stderr);
+	emit_policy_event(err ? "rejected" : "loaded", p, &d);
+	diags_free(&d);
+	if (err)
+		policy_free(p);
+	return err;
+}
+
+static void reload(struct daemon *dm)
+{
+	struct policy *p;
+
+	dm->reload_pending = false;
+	if (!dm->o.policy_path) {
+		log_info("SIGHUP: running the built-in policy, nothing to reload");
+		return;
+	}
+	p = load_policy(dm->o.policy_path);
+	if (!p) {
+		log_err("policy %s rejected; the running policy stays in force",
+			dm->o.policy_path);
+		emit_policy_event("rejected", NULL, NULL);
+		output_flush();
+		return;
+	}
+	if (apply_policy(dm, p) == 0)
+		log_info("policy %s reloaded (%zu rules)", dm->o.policy_path,
+			 dm->agent.active->nrules);
+	else
+		log_err("policy %s could not be applied; the running policy "
+			"stays in force", dm->o.policy_path);
+	output_flush();
+}
+
+static uint64_t total_lost(void)
+{
+	struct process_losses l;
+
+	process_losses(&l);
+	return l.ringbuf_full + out.failed;
+}
+
+static void emit_stats(struct daemon *dm, bool final)
+{
+	struct jbuf j;
+	uint64_t lost = total_lost();
+
+	if (!final && lost == dm->last_lost)
+		return;
+	if (lost > dm->last_lost)
+		log_warn("%llu events lost since the last report (see the "
+			 "stats event); the consumer is too slow or the ring "
+			 "buffer too small", (unsigned long long)(lost - dm->last_lost));
+	dm->last_lost = lost;
+	jb_init(&j);
+	output_begin(&j, "stats", 0);
+	jb_kbool(&j, "final", final);
+	jb_ku64(&j, "events_written", out.events);
+	jb_ku64(&j, "output_write_failed", out.failed);
+	agent_stats_json(&dm->agent, &j);
+	jb_ku64(&j, "lost_total", lost);
+	output_emit(&j, NULL);
+	jb_free(&j);
+	output_flush();
+}
+
+static int watch_policy_file(struct daemon *dm)
+{
+	char tmp[PATH_MAX];
+
+	if (!dm->o.policy_path)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s", dm->o.policy_path);
+	snprintf(dm->policy_dir, sizeof(dm->policy_dir), "%s", dirname(tmp));
+	snprintf(tmp, sizeof(tmp), "%s", dm->o.policy_path);
+	snprintf(dm->policy_base, sizeof(dm->policy_base), "%s", basename(tmp));
+	dm->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (dm->inofd < 0)
+		return -errno;
+	/* the directory, so editors that write a new file and rename it
+	 * over the old one are seen too */
+	if (inotify_add_watch(dm->inofd, dm->policy_dir,
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0)
+		log_warn("cannot watch %s for policy changes: %s (SIGHUP still "
+			 "reloads)", dm->policy_dir, strerror(errno));
+	return 0;
+}
+
+static void on_inotify(struct daemon *dm)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	ssize_t n;
+
+	while ((n = read(dm->inofd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *e = (void *)p;
+
+			if (e->len && strcmp(e->name, dm->policy_base) == 0 &&
+			    !(e->mask & IN_CREATE))
+				dm->reload_pending = true;
+			p += sizeof(*e) + e->len;
+		}
+	}
+}
+
+static int setup_fds(struct daemon *dm)
+{
+	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	sigset_t mask;
+	int fds[4], n = 0;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	dm->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	dm->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	dm->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (dm->sigfd < 0 || dm->timerfd < 0 || dm->epfd < 0)
+		return -errno;
+	timerfd_settime(dm->timerfd, 0, &its, NULL);
+	fds[n++] = dm->sigfd;
+	fds[n++] = dm->timerfd;
+	fds[n++] = ring_buffer__epoll_fd(dm->agent.rb);
+	if (dm->inofd >= 0)
+		fds[n++] = dm->inofd;
+	for (int i = 0; i < n; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+
+		if (epoll_ctl(dm->epfd, EPOLL_CTL_ADD, fds[i], &ev))
+			return -errno;
+	}
+	return 0;
+}
+
+static void on_tick(struct daemon *dm)
+{
+	uint64_t expirations;
+
+	if (read(dm->timerfd, &expirations, sizeof(expirations)) < 0)
+		return;
+	agent_tick(&dm->agent);
+	if (dm->reload_pending)
+		reload(dm);
+	if (++dm->ticks % dm->o.stats_interval == 0) {
+		output_sync_clock();
+		emit_stats(dm, false);
+	}
+}
+
+/* Returns true to keep running. */
+static bool on_signal(struct daemon *dm)
+{
+	struct signalfd_siginfo si;
+
+	while (read(dm->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			reload(dm);
+		else
+			return false;
+	}
+	return true;
+}
+
+static int event_loop(struct daemon *dm)
+{
+	struct epoll_event evs[8];
+	bool running = true;
+
+	while (running) {
+		int n = epoll_wait(dm->epfd, evs, 8, -1);
+
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == dm->sigfd)
+				running = on_signal(dm) && running;
+			else if (fd == dm->timerfd)
+				on_tick(dm);
+			else if (fd == dm->inofd)
+				on_inotify(dm);
+			else
+				ring_buffer__consume(dm->agent.rb);
+		}
+		output_flush();
+	}
+	ring_buffer__consume(dm->agent.rb);	/* drain what is left */
+	return 0;
+}
+
+static int start(struct daemon *dm)
+{
+	struct policy *p;
+	int err;
+
+	err = check_can_load_bpf();
+	if (err)
+		return err;
+	p = load_policy(dm->o.policy_path);
+	if (!p)
+		return -EINVAL;
+	err = output_open(dm->o.output_path, dm->o.fmt);
+	if (err) {
+		policy_free(p);
+		return err;
+	}
+	proctable_init();
+	err = apply_policy(dm, p);
+	if (err)
+		return err;
+	/* after attaching, so no process can start unseen in between */
+	proctable_snapshot();
+	err = watch_policy_file(dm);
+	return err ?: setup_fds(dm);
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+	struct daemon dm = { .inofd = -1, .sigfd = -1, .timerfd = -1, .epfd = -1 };
+	int err;
+
+	if (parse_args(argc, argv, &dm.o))
+		return 2;
+	log_setup_libbpf();
+	err = start(&dm);
+	if (!err) {
+		log_info("ready: enforcing policy \"%s\" (%zu rules)",
+			 dm.agent.active->name ? dm.agent.active->name : dm.agent.active->file,
+			 dm.agent.active->nrules);
+		err = event_loop(&dm);
+		emit_stats(&dm, true);
+	}
+	agent_unload(&dm.agent);
+	output_close();
+	proctable_free();
+	return err ? 1 : 0;
+}

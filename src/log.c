@@ -1,0 +1,69 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+
+int log_verbose;
+static bool libbpf_quiet;
+
+static void vlog(const char *level, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "warden: %s", level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+#define DEFINE_LOG(name, level, cond)				\
+	void name(const char *fmt, ...)				\
+	{							\
+		va_list ap;					\
+		if (!(cond))					\
+			return;					\
+		va_start(ap, fmt);				\
+		vlog(level, fmt, ap);				\
+		va_end(ap);					\
+	}
+
+DEFINE_LOG(log_err, "error: ", 1)
+DEFINE_LOG(log_warn, "warning: ", 1)
+DEFINE_LOG(log_info, "", 1)
+DEFINE_LOG(log_debug, "debug: ", log_verbose > 0)
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (libbpf_quiet)
+		return 0;
+	if (level == LIBBPF_DEBUG && log_verbose < 2)
+		return 0;
+	if (level != LIBBPF_DEBUG && log_verbose < 1)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void log_setup_libbpf(void)
+{
+	libbpf_set_print(libbpf_print);
+}
+
+void log_libbpf_quiet(bool quiet)
+{
+	libbpf_quiet = quiet;
+}
+
+int check_can_load_bpf(void)
+{
+	if (geteuid() != 0) {
+		log_err("must run as root: loading BPF programs needs "
+			"CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		log_err("this kernel exposes no BTF (/sys/kernel/btf/vmlinux); "
+			"warden's CO-RE programs need CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOENT;
+	}
+	return 0;
+}

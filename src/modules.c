@@ -1,0 +1,17 @@
+#include <errno.h>
+#include "module.h"
+
+/* Every module of the agent, in load order. */
+struct module *const modules[] = {
+	&process_module,
+};
+const int n_modules = sizeof(modules) / sizeof(modules[0]);
+
+int rb_add(struct ring_buffer **rb, int map_fd, ring_buffer_sample_fn fn)
+{
+	if (!*rb) {
+		*rb = ring_buffer__new(map_fd, fn, NULL, NULL);
+		return *rb ? 0 : -errno;
+	}
+	return ring_buffer__add(*rb, map_fd, fn, NULL);
+}

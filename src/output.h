@@ -1,0 +1,36 @@
+/* Where events go and how they look: JSON Lines (default) or text. Every
+ * write failure is counted and reported once per kind, never silently. */
+#ifndef WARDEN_OUTPUT_H
+#define WARDEN_OUTPUT_H
+#include <stdint.h>
+#include <stdio.h>
+#include "json.h"
+
+enum out_format { FMT_JSON, FMT_TEXT };
+
+struct output {
+	FILE *f;
+	enum out_format fmt;
+	uint64_t events;	/* lines written */
+	uint64_t failed;	/* lines lost to write errors */
+	int last_errno;		/* reported once until it changes */
+	int64_t wall_offset_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
+};
+
+extern struct output out;
+
+int output_open(const char *path, enum out_format fmt);
+void output_close(void);
+void output_flush(void);
+/* Resync the boot-time -> wall-clock offset (after NTP steps). */
+void output_sync_clock(void);
+
+/* Start an event object: {"time": "...", "type": type */
+void output_begin(struct jbuf *j, const char *type, uint64_t boot_ns);
+/* Finish j (closing the object) and write it as one line; in text mode
+ * text (one line, already escaped for a terminal) is written instead. */
+void output_emit(struct jbuf *j, const char *text);
+
+/* Text helper: appends s to buf with control bytes shown as \xNN. */
+void text_escape(char *buf, size_t len, const char *s, size_t n);
+#endif

@@ -1,0 +1,211 @@
+/* The process module: loads bpf/process.bpf.c, keeps the policy
+ * generations, and attaches the syscall program only where rules need it. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "log.h"
+#include "module.h"
+#include "policy.h"
+#include "process.h"
+#include "process_compile.h"
+#include "process.skel.h"
+#include "syscalls.h"
+
+static struct process_bpf *skel;
+static struct process_maps maps;
+static __u32 staged_gen;
+static bool staged;
+/* Per syscall: the link of on_syscall to its sys_enter tracepoint. */
+static struct bpf_link *sys_links[SYSCALL_SLOTS];
+static bool sys_wanted[SYSCALL_SLOTS];	/* by the staged policy */
+static const struct policy *gen_policy[POLICY_GENS];
+
+static bool always(const struct policy *p)
+{
+	return true;
+}
+
+static void collect_maps(void)
+{
+	maps.policy = bpf_map__fd(skel->maps.policy);
+	maps.file_rules = bpf_map__fd(skel->maps.file_rules);
+	maps.dir_rules = bpf_map__fd(skel->maps.dir_rules);
+	maps.name_rules = bpf_map__fd(skel->maps.name_rules);
+	maps.ancestor_rules = bpf_map__fd(skel->maps.ancestor_rules);
+	maps.pid_rules = bpf_map__fd(skel->maps.pid_rules);
+	maps.uid_rules = bpf_map__fd(skel->maps.uid_rules);
+	maps.cgroup_rules = bpf_map__fd(skel->maps.cgroup_rules);
+	maps.syscall_rules = bpf_map__fd(skel->maps.syscall_rules);
+}
+
+/* Name the program the kernel refused, in one line. */
+static int explain_load_error(int err)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (bpf_program__fd(prog) < 0 && bpf_program__autoload(prog)) {
+			log_err("the kernel refused BPF program %s (%s): %s; "
+				"run with -vv for the verifier log",
+				bpf_program__name(prog),
+				bpf_program__section_name(prog), strerror(-err));
+			return err;
+		}
+	}
+	log_err("loading the process programs failed: %s", strerror(-err));
+	return err;
+}
+
+static int process_load(struct ring_buffer **rb)
+{
+	int err;
+
+	skel = process_bpf__open();
+	if (!skel) {
+		log_err("cannot open the process BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	skel->rodata->agent_tgid = getpid();
+	err = process_bpf__load(skel);
+	if (err)
+		return explain_load_error(err);
+	collect_maps();
+	err = process_bpf__attach(skel);
+	if (err) {
+		log_err("attaching the process tracepoints failed: %s",
+			strerror(-err));
+		return err;
+	}
+	return rb_add(rb, bpf_map__fd(skel->maps.events), process_event_cb);
+}
+
+static int attach_syscall(int nr, struct diags *d)
+{
+	const char *name = syscall_name(nr);
+	char tp[96];
+
+	snprintf(tp, sizeof(tp), "sys_enter_%s", name);
+	sys_links[nr] = bpf_program__attach_tracepoint(skel->progs.on_syscall,
+						       "syscalls", tp);
+	if (!sys_links[nr]) {
+		int err = -errno;
+
+		diag_add(d, 0, 0, "cannot watch syscall %s (tracepoint "
+			 "syscalls:%s): %s", name, tp, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int process_prepare(const struct policy *p, struct diags *d)
+{
+	int err;
+
+	staged_gen = !skel->bss->active_gen;
+	memset(sys_wanted, 0, sizeof(sys_wanted));
+	for (size_t i = 0; i < p->nrules; i++)
+		for (size_t j = 0; j < p->rules[i].nsyscalls; j++)
+			sys_wanted[p->rules[i].syscalls[j]] = true;
+	err = process_compile(&maps, p, staged_gen, d);
+	if (err) {
+		diag_add(d, 0, 0, "cannot write the process policy maps: %s",
+			 strerror(-err));
+		return err;
+	}
+	/* Attach new syscalls before the switch so no window opens. */
+	for (int nr = 0; nr < SYSCALL_SLOTS; nr++)
+		if (sys_wanted[nr] && !sys_links[nr] && (err = attach_syscall(nr, d)))
+			return err;
+	gen_policy[staged_gen] = p;
+	staged = true;
+	return 0;
+}
+
+static void detach_unwanted_syscalls(void)
+{
+	for (int nr = 0; nr < SYSCALL_SLOTS; nr++) {
+		if (sys_links[nr] && !sys_wanted[nr]) {
+			bpf_link__destroy(sys_links[nr]);
+			sys_links[nr] = NULL;
+		}
+	}
+}
+
+static void process_commit(void)
+{
+	if (!staged)
+		return;
+	__atomic_store_n(&skel->bss->active_gen, staged_gen, __ATOMIC_SEQ_CST);
+	staged = false;
+	detach_unwanted_syscalls();
+}
+
+static void process_abort(void)
+{
+	const struct policy *active = gen_policy[skel->bss->active_gen];
+
+	staged = false;
+	/* Keep only what the active policy needs. */
+	memset(sys_wanted, 0, sizeof(sys_wanted));
+	for (size_t i = 0; active && i < active->nrules; i++)
+		for (size_t j = 0; j < active->rules[i].nsyscalls; j++)
+			sys_wanted[active->rules[i].syscalls[j]] = true;
+	detach_unwanted_syscalls();
+	gen_policy[staged_gen] = NULL;
+}
+
+static uint64_t sum_percpu(int fd, __u32 key)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t vals[ncpu > 0 ? ncpu : 1], sum = 0;
+
+	if (ncpu <= 0 || bpf_map_lookup_elem(fd, &key, vals))
+		return 0;
+	for (int i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+void process_losses(struct process_losses *l)
+{
+	int fd = bpf_map__fd(skel->maps.losses);
+
+	l->ringbuf_full = sum_percpu(fd, LOSS_RINGBUF_FULL);
+	l->proc_map_full = sum_percpu(fd, LOSS_PROC_MAP_FULL);
+}
+
+static void process_stats(struct jbuf *j)
+{
+	struct process_losses l;
+
+	process_losses(&l);
+	jb_ku64(j, "process_ringbuf_full", l.ringbuf_full);
+	jb_ku64(j, "process_table_full", l.proc_map_full);
+}
+
+const struct policy *process_policy_of_gen(__u32 gen)
+{
+	return gen < POLICY_GENS ? gen_policy[gen] : NULL;
+}
+
+static void process_unload(void)
+{
+	for (int nr = 0; nr < SYSCALL_SLOTS; nr++) {
+		bpf_link__destroy(sys_links[nr]);
+		sys_links[nr] = NULL;
+	}
+	process_bpf__destroy(skel);
+	skel = NULL;
+}
+
+struct module process_module = {
+	.name = "process",
+	.wanted = always,
+	.load = process_load,
+	.prepare = process_prepare,
+	.commit = process_commit,
+	.abort = process_abort,
+	.stats = process_stats,
+	.unload = process_unload,
+};

@@ -1,0 +1,19 @@
+#ifndef WARDEN_PROCESS_H
+#define WARDEN_PROCESS_H
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+struct policy;
+
+struct process_losses {
+	uint64_t ringbuf_full;
+	uint64_t proc_map_full;
+};
+
+void process_losses(struct process_losses *l);
+/* The policy whose rule indices events of generation gen refer to. */
+const struct policy *process_policy_of_gen(__u32 gen);
+/* Ring buffer callback: decode, enrich and print one process event. */
+int process_event_cb(void *ctx, void *data, size_t size);
+#endif

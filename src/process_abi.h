@@ -1,0 +1,148 @@
+/* The contract between bpf/process.bpf.c and user space: map keys and
+ * values, and the event records on the ring buffer. Nothing else crosses
+ * the boundary. Types are the __u* family so both sides compile it. */
+#ifndef WARDEN_PROCESS_ABI_H
+#define WARDEN_PROCESS_ABI_H
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define COMM_LEN	16
+#define MAX_RULES	1024		/* exec + syscall rules per policy */
+#define RULE_WORDS	(MAX_RULES / 64)
+#define PATH_MAX_LEN	4096		/* must stay a power of two */
+#define ARGS_MAX_LEN	4096		/* bytes of argv kept (power of two) */
+#define CGPATH_MAX_LEN	1024		/* (power of two) */
+#define MAX_ANCESTORS	16		/* binaries remembered per process */
+#define MAX_DIR_DEPTH	32		/* directory levels walked for prefixes */
+#define MAX_CG_DEPTH	16		/* cgroup levels walked */
+#define NAME_KEY_LEN	64		/* basename selector key */
+#define SYSCALL_SLOTS	512		/* syscall numbers handled (x86_64: <512) */
+#define USER_HZ_NS	10000000ULL	/* /proc's clock tick, for exec ids */
+
+/* Policies are double-buffered: user space fills generation !active, then
+ * flips active_gen in one write, so no exec sees a half-loaded policy. */
+#define POLICY_GENS	2
+
+/* The selector dimensions a rule can constrain. Within one dimension the
+ * listed values are alternatives (OR); across dimensions all must hold. */
+enum sel_dim {
+	DIM_BINARY,	/* exact file, directory prefix, or basename */
+	DIM_PID,
+	DIM_UID,
+	DIM_ANCESTOR,	/* any ancestor's binary is one of these files */
+	DIM_CGROUP,	/* cgroup subtree or container id */
+	DIM__COUNT,
+};
+
+enum rule_action {
+	ACT_NONE = 0,
+	ACT_ALERT = 1,	/* event only */
+	ACT_KILL = 2,	/* SIGKILL */
+	ACT_ALLOW = 3,	/* exception: stop evaluating, do nothing */
+};
+
+/* How an action was carried out, reported in events. */
+enum mechanism {
+	MECH_NONE = 0,
+	MECH_SIGKILL_TP = 1,	/* bpf_send_signal from a tracepoint */
+	MECH_LSM = 2,		/* BPF LSM, syscall failed with EPERM */
+};
+
+struct rule_bits {
+	__u64 w[RULE_WORDS];
+};
+
+/* A file or directory as the kernel knows it: superblock dev + inode. */
+struct file_id {
+	__u64 ino;
+	__u32 dev;		/* kernel encoding: major << 20 | minor */
+	__u32 gen;		/* policy generation (map key part) */
+};
+
+struct name_key {
+	__u32 gen;
+	char name[NAME_KEY_LEN];
+};
+
+struct num_key {		/* pid, uid, cgroup id */
+	__u64 value;
+	__u32 gen;
+	__u32 pad;
+};
+
+/* Per-generation policy header: what each dimension's rules look like. */
+struct policy_hdr {
+	struct rule_bits wild[DIM__COUNT];	/* rule does not use the dim */
+	struct rule_bits neg[DIM__COUNT];	/* rule negates the dim */
+	struct rule_bits exec_rules;		/* rules that apply at exec */
+	__u8 action[MAX_RULES];
+	__u32 used_dims;			/* bit per dim some rule uses */
+	__u32 observe;				/* OBSERVE_* */
+	__u32 dir_depth;			/* deepest prefix dir, levels */
+};
+
+#define OBSERVE_EXEC	(1u << 0)
+#define OBSERVE_EXIT	(1u << 1)
+#define OBSERVE_FORK	(1u << 2)
+
+/* What the kernel remembers of each process (thread group). */
+struct proc_info {
+	__u64 exec_ktime;		/* with pid: the exec_id */
+	__u64 parent_exec_ktime;
+	__u32 parent_pid;
+	__u32 flags;
+	struct file_id self;		/* binary now running */
+	struct file_id anc[MAX_ANCESTORS]; /* anc[0] = nearest ancestor */
+};
+
+enum event_type {
+	EV_EXEC = 1,
+	EV_FORK = 2,
+	EV_EXIT = 3,
+	EV_SYSCALL = 4,
+};
+
+#define EVF_ARGS_TRUNC	(1u << 0)
+#define EVF_PATH_TRUNC	(1u << 1)
+#define EVF_CWD_TRUNC	(1u << 2)
+#define EVF_CG_TRUNC	(1u << 3)
+#define EVF_NO_PARENT	(1u << 4)	/* parent unknown to the kernel map */
+#define EVF_TRACK_ONLY	(1u << 5)	/* for the process table, not printed */
+
+/* One process event. The variable part holds, in order: the binary's path,
+ * argv (NUL-separated), cwd, the cgroup path; each *_len counts its bytes
+ * without a terminating NUL. */
+struct process_event {
+	__u32 type;
+	__u32 size;			/* header + variable part */
+	__u64 ktime;			/* CLOCK_BOOTTIME ns */
+	__u64 exec_ktime;
+	__u64 parent_exec_ktime;
+	__u64 cgroup_id;
+	__u64 ino;
+	__u32 dev;
+	__u32 pid, tid, ppid, uid, gid;
+	__u32 parent_pid;		/* with parent_exec_ktime: parent exec_id */
+	__u32 rule;			/* rule index + 1; 0 = no rule */
+	__u32 gen;			/* policy generation of rule */
+	__s32 syscall_nr;		/* EV_SYSCALL */
+	__s32 exit_code;		/* EV_EXIT: wait status */
+	__u16 flags;			/* EVF_* */
+	__u8 action;			/* enum rule_action */
+	__u8 mechanism;			/* enum mechanism */
+	__u16 path_len, args_len, cwd_len, cg_len;
+	char comm[COMM_LEN];
+	char data[];
+};
+
+#define PROC_EVENT_MAX (sizeof(struct process_event) + PATH_MAX_LEN + \
+			ARGS_MAX_LEN + PATH_MAX_LEN + CGPATH_MAX_LEN)
+
+/* Where events can be lost in the kernel; per-CPU counters, summed. */
+enum loss_site {
+	LOSS_RINGBUF_FULL = 0,	/* bpf_ringbuf_output failed */
+	LOSS_PROC_MAP_FULL = 1,	/* process table full: ancestry degraded */
+	LOSS__COUNT,
+};
+#endif
