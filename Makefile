@@ -30,6 +30,8 @@ OBJS     := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 GEN      := $(BUILD)/vmlinux.h $(BUILD)/syscall_table.h $(SKELS)
 
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPERS  := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
@@ -76,13 +78,17 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
+$(BUILD)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(BUILD)/helpers
+	$(CC) -O2 -Wall $< -o $@
+
 unit: $(UNIT_BINS)
 	tests/unit/run.sh $(UNIT_BINS)
 
-integration: $(BUILD)/warden
+integration: $(BUILD)/warden $(HELPERS)
 	tests/integration/run.sh
 
-test: $(BUILD)/warden $(UNIT_BINS)
+test: $(BUILD)/warden $(UNIT_BINS) $(HELPERS)
 	tests/run.sh
 
 bench: $(BUILD)/warden

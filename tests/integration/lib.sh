@@ -84,3 +84,20 @@ run_tests() {
 		rm -f "/tmp/$UNIQ.$t.log"
 	done
 }
+
+EVENTS="$(dirname "${BASH_SOURCE[0]}")/events.py"
+HELPERS=${HELPERS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/helpers}
+# events FILE count|get|validate ...: query JSON-lines output
+events() { python3 "$EVENTS" "$@"; }
+# wait_events FILE N K=V...: poll until at least N events match
+wait_events() {
+	local f=$1 n=$2 i c; shift 2
+	for i in $(seq 1 50); do
+		c=$(events "$f" count "$@" 2>/dev/null || echo 0)
+		[ "${c:-0}" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	fail "expected $n events matching $* in $f, saw ${c:-0}"
+}
+# write_policy FILE <<EOF ... : policy text from stdin
+write_policy() { cat >"$1"; }
