@@ -91,6 +91,15 @@ static int attach_syscall(int nr, struct diags *d)
 	if (!sys_links[nr]) {
 		int err = -errno;
 
+		if (err == -ENOENT) {
+			/* No tracepoint for a syscall this kernel was built
+			 * without (init_module with CONFIG_MODULES=n): calls
+			 * fail with ENOSYS, so the rule can never trigger. */
+			diag_add(d, 0, 0, "warning: syscall %s is not in this "
+				 "kernel (no tracepoint syscalls:%s); rules on it "
+				 "cannot trigger", name, tp);
+			return 0;
+		}
 		diag_add(d, 0, 0, "cannot watch syscall %s (tracepoint "
 			 "syscalls:%s): %s", name, tp, strerror(-err));
 		return err;
