@@ -12,17 +12,22 @@
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <grp.h>
+#include <time.h>
 #include "agent.h"
+#include "control.h"
 #include "daemon.h"
 #include "log.h"
 #include "output.h"
 #include "policy.h"
 #include "process.h"
 #include "proctable.h"
+#include "trust.h"
 
 static const char usage[] =
 "usage: warden daemon [--policy FILE] [--output FILE] [--format json|text]\n"
-"                     [--stats-interval SECONDS] [-v]\n"
+"                     [--stats-interval SECONDS] [--socket PATH]\n"
+"                     [--control-group GROUP] [--allow-untrusted-policy] [-v]\n"
 "\n"
 "Load warden's BPF programs, enforce the policy in the kernel and stream\n"
 "events until SIGINT or SIGTERM; then detach everything.\n"
@@ -33,6 +38,14 @@ static const char usage[] =
 "  -f, --format FMT         json (default; one JSON object per line) or text\n"
 "      --stats-interval S   report event-loss counters every S seconds when\n"
 "                           they change (default 10; always at exit)\n"
+"  -s, --socket PATH        control socket for warden status/events/stop and\n"
+"                           policy apply (default " CONTROL_SOCKET_DEFAULT ");\n"
+"                           mode 0600, root only\n"
+"      --control-group GRP  also let members of GRP use the socket (mode 0660)\n"
+"      --allow-untrusted-policy\n"
+"                           accept a policy file that someone other than root\n"
+"                           could modify (refused by default, like sshd's\n"
+"                           StrictModes)\n"
 "  -v, --verbose            more detail; -vv adds libbpf's and the verifier's\n"
 "\n"
 "Signals: SIGHUP (or saving the policy file) reloads the policy. A policy\n"
@@ -49,6 +62,9 @@ struct daemon_opts {
 	const char *output_path;
 	enum out_format fmt;
 	int stats_interval;
+	const char *socket_path;
+	gid_t control_gid;
+	bool allow_untrusted;
 };
 
 struct daemon {
@@ -59,6 +75,8 @@ struct daemon {
 	uint64_t last_lost;
 	int ticks;
 	bool reload_pending;
+	bool stopping;
+	time_t started;
 };
 
 static int parse_args(int argc, char **argv, struct daemon_opts *o)
@@ -67,16 +85,34 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
-		{ "stats-interval", required_argument, NULL, 's' },
+		{ "stats-interval", required_argument, NULL, 'I' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "control-group", required_argument, NULL, 'g' },
+		{ "allow-untrusted-policy", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	int c;
 
 	o->stats_interval = 10;
-	while ((c = getopt_long(argc, argv, "p:o:f:vh", longopts, NULL)) != -1) {
+	o->socket_path = CONTROL_SOCKET_DEFAULT;
+	o->control_gid = (gid_t)-1;
+	while ((c = getopt_long(argc, argv, "p:o:f:vhs:", longopts, NULL)) != -1) {
 		switch (c) {
+		case 's':
+		case 'S': o->socket_path = optarg; break;
+		case 'U': o->allow_untrusted = true; break;
+		case 'g': {
+			struct group *gr = getgrnam(optarg);
+
+			if (!gr) {
+				log_err("--control-group: no group named \"%s\"", optarg);
+				return -EINVAL;
+			}
+			o->control_gid = gr->gr_gid;
+			break;
+		}
 		case 'p': o->policy_path = optarg; break;
 		case 'o': o->output_path = optarg; break;
 		case 'f':
@@ -86,7 +122,7 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 			}
 			o->fmt = strcmp(optarg, "text") == 0 ? FMT_TEXT : FMT_JSON;
 			break;
-		case 's':
+		case 'I':
 			o->stats_interval = atoi(optarg);
 			if (o->stats_interval < 1) {
 				log_err("--stats-interval: expected seconds >= 1");
@@ -105,13 +141,21 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 	return 0;
 }
 
+static bool allow_untrusted;
+
 static struct policy *load_policy(const char *path)
 {
 	struct diags d;
 	struct policy *p;
+	char why[PATH_MAX + 64];
 
 	if (!path)
 		return policy_builtin();
+	if (!allow_untrusted && file_trusted(path, why, sizeof(why))) {
+		log_err("refusing policy %s: %s (fix the permissions, or pass "
+			"--allow-untrusted-policy)", path, why);
+		return NULL;
+	}
 	diags_init(&d, path);
 	p = policy_load_file(path, &d);
 	diags_print(&d, stderr);
@@ -215,6 +259,72 @@ static void emit_stats(struct daemon *dm, bool final)
 	output_flush();
 }
 
+static char *control_status(void *ctx)
+{
+	struct daemon *dm = ctx;
+	struct policy *p = dm->agent.active;
+	struct jbuf j;
+
+	jb_init(&j);
+	jb_obj_open(&j);
+	jb_ku64(&j, "pid", getpid());
+	jb_ku64(&j, "uptime_s", time(NULL) - dm->started);
+	jb_kstr(&j, "policy", p->name ? p->name : p->file);
+	jb_kstr(&j, "policy_file", dm->o.policy_path ? dm->o.policy_path : "<builtin>");
+	jb_ku64(&j, "rules", p->nrules);
+	jb_key(&j, "stats");
+	jb_obj_open(&j);
+	jb_ku64(&j, "events_written", out.events);
+	jb_ku64(&j, "output_write_failed", out.failed);
+	agent_stats_json(&dm->agent, &j);
+	jb_ku64(&j, "lost_total", total_lost());
+	jb_obj_close(&j);
+	jb_obj_close(&j);
+	return j.oom ? (jb_free(&j), NULL) : j.buf;
+}
+
+static int control_apply(void *ctx, const char *path, char *msg, size_t len)
+{
+	struct daemon *dm = ctx;
+	struct policy *p = load_policy(path);
+
+	if (!p) {
+		snprintf(msg, len, "policy %s rejected (see the daemon's log); "
+			 "the running policy stays", path);
+		return -EINVAL;
+	}
+	if (apply_policy(dm, p)) {
+		snprintf(msg, len, "policy %s could not be applied; the running "
+			 "policy stays", path);
+		return -EINVAL;
+	}
+	snprintf(msg, len, "enforcing %s (%zu rules)", path, dm->agent.active->nrules);
+	output_flush();
+	return 0;
+}
+
+static void control_stop(void *ctx)
+{
+	((struct daemon *)ctx)->stopping = true;
+}
+
+static int open_control(struct daemon *dm)
+{
+	struct control_handlers h = {
+		.status = control_status, .apply = control_apply,
+		.stop = control_stop, .ctx = dm,
+	};
+	int fd = control_listen(dm->o.socket_path, dm->o.control_gid, &h);
+
+	if (fd < 0) {
+		log_err("cannot open the control socket %s: %s", dm->o.socket_path,
+			strerror(-fd));
+		return fd;
+	}
+	out.tap = control_broadcast;
+	return 0;
+}
+
 static int watch_policy_file(struct daemon *dm)
 {
 	char tmp[PATH_MAX];
@@ -258,7 +368,7 @@ static int setup_fds(struct daemon *dm)
 {
 	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
 	sigset_t mask;
-	int fds[4], n = 0;
+	int fds[5], n = 0;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -277,6 +387,8 @@ static int setup_fds(struct daemon *dm)
 	fds[n++] = ring_buffer__epoll_fd(dm->agent.rb);
 	if (dm->inofd >= 0)
 		fds[n++] = dm->inofd;
+	if (control_fd() >= 0)
+		fds[n++] = control_fd();
 	for (int i = 0; i < n; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
 
@@ -334,10 +446,14 @@ static int event_loop(struct daemon *dm)
 				on_tick(dm);
 			else if (fd == dm->inofd)
 				on_inotify(dm);
+			else if (fd == control_fd())
+				control_accept();
 			else
 				ring_buffer__consume(dm->agent.rb);
 		}
 		output_flush();
+		if (dm->stopping)
+			running = false;
 	}
 	ring_buffer__consume(dm->agent.rb);	/* drain what is left */
 	return 0;
@@ -365,7 +481,8 @@ static int start(struct daemon *dm)
 		return err;
 	/* after attaching, so no process can start unseen in between */
 	proctable_snapshot();
-	err = watch_policy_file(dm);
+	err = open_control(dm);
+	err = err ?: watch_policy_file(dm);
 	return err ?: setup_fds(dm);
 }
 
@@ -376,6 +493,8 @@ int cmd_daemon(int argc, char **argv)
 
 	if (parse_args(argc, argv, &dm.o))
 		return 2;
+	allow_untrusted = dm.o.allow_untrusted;
+	dm.started = time(NULL);
 	log_setup_libbpf();
 	err = start(&dm);
 	if (!err) {
@@ -385,6 +504,7 @@ int cmd_daemon(int argc, char **argv)
 		err = event_loop(&dm);
 		emit_stats(&dm, true);
 	}
+	control_close();
 	agent_unload(&dm.agent);
 	output_close();
 	proctable_free();

@@ -7,6 +7,9 @@
 #define WARDEN_VERSION "0.1.0"
 
 int cmd_policy(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
 int cmd_probe(int argc, char **argv) __attribute__((weak));
 int cmd_run(int argc, char **argv) __attribute__((weak));
 
@@ -20,6 +23,10 @@ static const char usage[] =
 "Commands:\n"
 "  daemon          enforce a policy and stream events (needs root)\n"
 "  policy check    validate policy files, with FILE:LINE:COL errors\n"
+"  policy apply    make the running daemon enforce a policy file\n"
+"  status          the running daemon's state and counters (JSON)\n"
+"  events          stream the running daemon's events\n"
+"  stop            stop the running daemon\n"
 "  probe           show which BPF mechanisms this kernel offers\n"
 "  run -- CMD      run one command (a CI step) under a policy, then report\n"
 "  version         print the version\n"
@@ -41,6 +48,9 @@ static const struct {
 	{ "policy", cmd_policy },
 	{ "probe", cmd_probe },
 	{ "run", cmd_run },
+	{ "status", cmd_status },
+	{ "events", cmd_events },
+	{ "stop", cmd_stop },
 	{ "version", cmd_version },
 	{ "--version", cmd_version },
 };

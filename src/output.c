@@ -97,6 +97,8 @@ void output_emit(struct jbuf *j, const char *text)
 	else
 		ok = fwrite(j->buf, 1, j->len, out.f) == j->len &&
 		     fputc('\n', out.f) != EOF;
+	if (out.tap && !j->oom)
+		out.tap(j->buf, j->len);
 	if (ok && !j->oom) {
 		out.events++;
 		out.last_errno = 0;

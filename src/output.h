@@ -15,6 +15,8 @@ struct output {
 	uint64_t failed;	/* lines lost to write errors */
 	int last_errno;		/* reported once until it changes */
 	int64_t wall_offset_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	/* also given every JSON line written (control-socket subscribers) */
+	void (*tap)(const char *line, size_t len);
 };
 
 extern struct output out;

@@ -3,8 +3,13 @@
 #include <string.h>
 #include "policy.h"
 
+int policy_apply(int argc, char **argv);
+
 static const char usage[] =
 "usage: warden policy check FILE...\n"
+"       warden policy apply FILE [--socket PATH]\n"
+"\n"
+"apply: make the running daemon enforce FILE (see warden policy apply -h).\n"
 "\n"
 "Validate policy files without loading anything. Every problem is printed\n"
 "as FILE:LINE:COL: message; the exit status is 0 when all files are valid,\n"
@@ -36,6 +41,8 @@ int cmd_policy(int argc, char **argv)
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
+	if (strcmp(argv[1], "apply") == 0)
+		return policy_apply(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") != 0) {
 		fprintf(stderr, "warden policy: unknown subcommand \"%s\"\n%s",
 			argv[1], usage);

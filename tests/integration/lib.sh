@@ -44,7 +44,8 @@ in_cgroup() { local cg=$1; shift; sh -c 'echo $$ > "$1/cgroup.procs" && shift &&
 # until it says it is enforcing. Stopped at the end of the test.
 start_warden() {
 	local out=$1; shift
-	"$WARDEN" daemon --output "$out" "$@" 2>"$out.err" &
+	WARDEN_SOCK="$out.sock"
+	"$WARDEN" daemon --output "$out" --socket "$WARDEN_SOCK" "$@" 2>"$out.err" &
 	local pid=$!
 	defer "stop_warden $pid"
 	local i

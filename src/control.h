@@ -1,0 +1,33 @@
+/* The daemon's control socket: `warden status`, `warden events`,
+ * `warden policy apply`, `warden stop`. A unix stream socket reachable only
+ * by root or a configured group (mode 0600/0660, SO_PEERCRED checked).
+ * One request line per connection; replies are JSON lines. */
+#ifndef WARDEN_CONTROL_H
+#define WARDEN_CONTROL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CONTROL_SOCKET_DEFAULT "/run/warden/warden.sock"
+
+struct control_handlers {
+	/* Write a status JSON object (no newline) into *out (malloc'd). */
+	char *(*status)(void *ctx);
+	/* Load and apply a policy file; message for the client in msg. */
+	int (*apply)(void *ctx, const char *path, char *msg, size_t len);
+	void (*stop)(void *ctx);
+	void *ctx;
+};
+
+/* Listen at path; gid (or -1) may connect besides root. Returns the fd. */
+int control_listen(const char *path, gid_t gid, const struct control_handlers *h);
+int control_fd(void);
+/* Accept and serve what is ready (called when control_fd is readable). */
+void control_accept(void);
+/* Copy an event line to every `warden events` subscriber. */
+void control_broadcast(const char *line, size_t len);
+void control_close(void);
+
+/* Client side: send request, copy the reply to stdout. Returns exit code. */
+int control_request(const char *path, const char *request, bool stream);
+#endif
