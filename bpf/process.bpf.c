@@ -114,6 +114,14 @@ static __always_inline struct scratch *get_scratch(void)
 
 /* ---- walks ------------------------------------------------------------ */
 
+static __always_inline void file_id_of(struct file *f, struct file_id *id)
+{
+	id->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	id->dev = kernel_dev(BPF_CORE_READ(f, f_inode, i_sb));
+	id->gen = 0;
+}
+
+
 static __always_inline void or_dir_rules(struct dentry *d, __u32 gen,
 					 struct rule_bits *acc)
 {
@@ -298,12 +306,13 @@ static __always_inline void binary_bits(struct file *f, struct proc_info *pi,
 					struct scratch *s)
 {
 	struct rule_bits *acc = &s->m[DIM_BINARY];
-	struct file_id id = pi->self;
+	struct file_id id;
 	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
 	__u32 len = BPF_CORE_READ(d, d_name.len);
 	struct path_walk w = { .buf = s->path, .dir_bits = acc, .gen = gen };
 	struct path fp;
 
+	file_id_of(f, &id);
 	id.gen = gen;
 	lookup_or(&file_rules, &id, acc);
 	if (len < NAME_KEY_LEN) {
@@ -340,11 +349,18 @@ static long anc_step(__u64 i, void *arg)
 	return 0;
 }
 
+/* before_exec: the process is about to replace its image (LSM hook), so
+ * its current image counts as the nearest ancestor of the new one. */
 static __always_inline void ancestor_bits(struct proc_info *pi, __u32 gen,
-					  struct rule_bits *acc)
+					  struct rule_bits *acc, bool before_exec)
 {
 	struct anc_step_ctx c = { .pi = pi, .acc = acc, .gen = gen };
+	struct file_id id = pi->self;
 
+	if (before_exec && id.ino) {
+		id.gen = gen;
+		lookup_or(&ancestor_rules, &id, acc);
+	}
 	bpf_loop(MAX_ANCESTORS, anc_step, &c, 0);
 }
 
@@ -352,7 +368,8 @@ static __always_inline void ancestor_bits(struct proc_info *pi, __u32 gen,
 static __always_inline int match_rules(struct task_struct *t, struct file *f,
 				       struct proc_info *pi, __u32 gen,
 				       struct policy_hdr *ph,
-				       const struct rule_bits *cand)
+				       const struct rule_bits *cand,
+				       bool before_exec)
 {
 	struct scratch *s = get_scratch();
 	struct num_key nk = { .gen = gen };
@@ -371,7 +388,7 @@ static __always_inline int match_rules(struct task_struct *t, struct file *f,
 		lookup_or(&uid_rules, &nk, &s->m[DIM_UID]);
 	}
 	if (ph->used_dims & (1u << DIM_ANCESTOR))
-		ancestor_bits(pi, gen, &s->m[DIM_ANCESTOR]);
+		ancestor_bits(pi, gen, &s->m[DIM_ANCESTOR], before_exec);
 	if (ph->used_dims & (1u << DIM_CGROUP))
 		cgroup_bits(t, gen, &s->m[DIM_CGROUP]);
 
@@ -395,13 +412,6 @@ static __always_inline __u64 start_id(struct task_struct *t)
 	__u64 boot = BPF_CORE_READ(t, group_leader, start_boottime);
 
 	return boot / USER_HZ_NS * USER_HZ_NS;
-}
-
-static __always_inline void file_id_of(struct file *f, struct file_id *id)
-{
-	id->ino = BPF_CORE_READ(f, f_inode, i_ino);
-	id->dev = kernel_dev(BPF_CORE_READ(f, f_inode, i_sb));
-	id->gen = 0;
 }
 
 static __always_inline struct file *task_exe(struct task_struct *t)
@@ -482,6 +492,7 @@ struct emit_args {
 	__s32 exit_code;
 	bool with_args;
 	bool track_only;	/* header only, not printed */
+	__u8 mechanism;
 };
 
 static __always_inline __u32 copy_path(struct process_event *ev, __u32 pos,
@@ -552,7 +563,7 @@ static __always_inline void fill_header(struct process_event *ev,
 	ev->rule = a->rule + 1;
 	ev->gen = a->gen;
 	ev->action = a->action;
-	ev->mechanism = a->action == ACT_KILL ? MECH_SIGKILL_TP : MECH_NONE;
+	ev->mechanism = a->mechanism;
 	ev->syscall_nr = a->syscall_nr;
 	ev->exit_code = a->exit_code;
 	BPF_CORE_READ_STR_INTO(&ev->comm, t, comm);
@@ -610,14 +621,20 @@ static __always_inline struct policy_hdr *current_policy(__u32 *gen)
 	return bpf_map_lookup_elem(&policy, gen);
 }
 
-/* Apply the decision of rule r; returns the action taken. */
+/* Apply the decision of rule r from a tracepoint, where nothing can fail
+ * the operation: deny falls back to kill. Returns the action. */
 static __always_inline __u8 enforce(struct policy_hdr *ph, int r, __u32 tgid)
 {
 	__u8 act = ph->action[r & (MAX_RULES - 1)];
 
-	if (act == ACT_KILL && tgid != agent_tgid)
+	if ((act == ACT_KILL || act == ACT_DENY) && tgid != agent_tgid)
 		bpf_send_signal(SIGKILL);
 	return act;
+}
+
+static __always_inline bool acted(__u8 act)
+{
+	return act == ACT_ALERT || act == ACT_KILL || act == ACT_DENY;
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -646,11 +663,12 @@ int BPF_PROG(on_exec, struct task_struct *t, pid_t old_pid,
 	ph = current_policy(&a.gen);
 	if (!ph)
 		return 0;
-	a.rule = match_rules(t, f, pi, a.gen, ph, &ph->exec_rules);
+	a.rule = match_rules(t, f, pi, a.gen, ph, &ph->exec_rules, false);
 	if (a.rule >= 0)
 		a.action = enforce(ph, a.rule, BPF_CORE_READ(t, tgid));
-	if (a.action == ACT_ALERT || a.action == ACT_KILL ||
-	    (ph->observe & OBSERVE_EXEC)) {
+	if (a.action == ACT_KILL || a.action == ACT_DENY)
+		a.mechanism = MECH_SIGKILL_TP;
+	if (acted(a.action) || (ph->observe & OBSERVE_EXEC)) {
 		a.file = f;
 		a.pi = pi;
 		emit(&a);
@@ -734,15 +752,47 @@ int on_syscall(struct syscall_trace_enter *ctx)
 		return 0;
 	a.task = t;
 	a.file = task_exe(t);
-	a.rule = match_rules(t, a.file, pi, a.gen, ph, cand);
+	a.rule = match_rules(t, a.file, pi, a.gen, ph, cand, false);
 	if (a.rule < 0)
 		return 0;
 	a.action = enforce(ph, a.rule, BPF_CORE_READ(t, tgid));
-	if (a.action == ACT_ALERT || a.action == ACT_KILL) {
+	if (a.action == ACT_KILL || a.action == ACT_DENY)
+		a.mechanism = MECH_SIGKILL_TP;
+	if (acted(a.action)) {
 		a.pi = pi;
 		a.syscall_nr = nr;
 		a.with_args = true;
 		emit(&a);
 	}
 	return 0;
+}
+
+/* Where BPF LSM exists, a deny rule makes execve fail with EPERM and the
+ * caller goes on. Called for every binfmt step, so a script's own file is
+ * checked as well as its interpreter. Loaded only when the probe says LSM
+ * programs attach here. */
+SEC("lsm/bprm_check_security")
+int BPF_PROG(deny_exec, struct linux_binprm *bprm, int ret)
+{
+	struct emit_args a = { .type = EV_EXEC, .rule = -1, .action = ACT_DENY,
+			       .mechanism = MECH_LSM };
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct file *f = BPF_CORE_READ(bprm, file);
+	struct policy_hdr *ph;
+	struct proc_info *pi;
+
+	if (ret)
+		return ret;
+	ph = current_policy(&a.gen);
+	pi = proc_get(t);
+	if (!ph || !pi || BPF_CORE_READ(t, tgid) == agent_tgid)
+		return 0;
+	a.rule = match_rules(t, f, pi, a.gen, ph, &ph->exec_rules, true);
+	if (a.rule < 0 || ph->action[a.rule & (MAX_RULES - 1)] != ACT_DENY)
+		return 0;
+	a.task = t;
+	a.file = f;
+	a.pi = pi;
+	emit(&a);
+	return -1;	/* -EPERM */
 }

@@ -119,6 +119,7 @@ const char *action_name(uint8_t action)
 	case ACT_ALERT: return "alert";
 	case ACT_KILL: return "kill";
 	case ACT_ALLOW: return "allow";
+	case ACT_DENY: return "deny";
 	default: return "none";
 	}
 }

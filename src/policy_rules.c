@@ -183,9 +183,8 @@ static int parse_action(struct rule *r, const struct ynode *n, struct diags *d)
 		}
 	}
 	if (strcmp(s, "deny") == 0) {
-		/* deny = EPERM via BPF LSM; without LSM the kernel-side
-		 * fallback is kill. See docs/mechanisms.md. */
-		r->action = ACT_KILL;
+		/* EPERM via BPF LSM; SIGKILL on kernels without it */
+		r->action = ACT_DENY;
 		return 0;
 	}
 	return bad(d, n, "unknown action \"%s\" (expected alert, kill, deny or allow)", s);

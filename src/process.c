@@ -9,6 +9,7 @@
 #include "policy.h"
 #include "process.h"
 #include "process_compile.h"
+#include "probe.h"
 #include "process.skel.h"
 #include "syscalls.h"
 
@@ -20,6 +21,12 @@ static bool staged;
 static struct bpf_link *sys_links[SYSCALL_SLOTS];
 static bool sys_wanted[SYSCALL_SLOTS];	/* by the staged policy */
 static const struct policy *gen_policy[POLICY_GENS];
+static bool lsm_active;
+
+bool process_lsm_active(void)
+{
+	return lsm_active;
+}
 
 static bool always(const struct policy *p)
 {
@@ -67,6 +74,10 @@ static int process_load(struct ring_buffer **rb)
 		return -errno;
 	}
 	skel->rodata->agent_tgid = getpid();
+	/* deny rules fail execve with EPERM where LSM programs attach; the
+	 * tracepoint falls back to SIGKILL elsewhere */
+	lsm_active = probe_cached()->ok[PF_LSM];
+	bpf_program__set_autoload(skel->progs.deny_exec, lsm_active);
 	err = process_bpf__load(skel);
 	if (err)
 		return explain_load_error(err);
@@ -191,6 +202,7 @@ static void process_stats(struct jbuf *j)
 	process_losses(&l);
 	jb_ku64(j, "process_ringbuf_full", l.ringbuf_full);
 	jb_ku64(j, "process_table_full", l.proc_map_full);
+	jb_kstr(j, "exec_deny_mechanism", lsm_active ? "lsm" : "sigkill");
 }
 
 const struct policy *process_policy_of_gen(__u32 gen)

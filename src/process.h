@@ -1,5 +1,6 @@
 #ifndef WARDEN_PROCESS_H
 #define WARDEN_PROCESS_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
@@ -12,6 +13,8 @@ struct process_losses {
 };
 
 void process_losses(struct process_losses *l);
+/* Whether deny rules at exec fail the exec (BPF LSM) rather than kill. */
+bool process_lsm_active(void);
 /* The policy whose rule indices events of generation gen refer to. */
 const struct policy *process_policy_of_gen(__u32 gen);
 /* Ring buffer callback: decode, enrich and print one process event. */

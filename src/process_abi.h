@@ -40,6 +40,7 @@ enum rule_action {
 	ACT_ALERT = 1,	/* event only */
 	ACT_KILL = 2,	/* SIGKILL */
 	ACT_ALLOW = 3,	/* exception: stop evaluating, do nothing */
+	ACT_DENY = 4,	/* EPERM via BPF LSM; SIGKILL where there is none */
 };
 
 /* How an action was carried out, reported in events. */

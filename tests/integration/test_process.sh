@@ -91,6 +91,25 @@ t_kill_exactly_one_event() {
 	assert_eq "$(events "$out" count rule=kill-tool action=kill mechanism=sigkill)" 1
 }
 
+t_deny_falls_back_to_kill_without_lsm() {
+	local s out
+	s=$(scratch)
+	out=$s/events.jsonl
+	make_tools "$s"
+	write_policy "$s/p.yaml" <<YAML
+rules:
+  - { name: deny-tool, action: deny, match: { binary: $s/dir/tool } }
+YAML
+	start_warden "$out" --policy "$s/p.yaml"
+	if "$WARDEN" probe --json | grep -q '"lsm":true'; then
+		"$s/dir/tool"; assert_eq $? 126 "exec fails with EPERM under LSM"
+		wait_events "$out" 1 rule=deny-tool action=deny mechanism=lsm
+	else
+		"$s/dir/tool"; assert_eq $? 137 "killed where there is no LSM"
+		wait_events "$out" 1 rule=deny-tool action=deny mechanism=sigkill
+	fi
+}
+
 t_prefix_and_basename_rules() {
 	local s out
 	s=$(scratch)
