@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "output.h"
+#include "pin.h"
 #include "policy.h"
 #include "process.h"
 #include "proctable.h"
@@ -27,7 +28,8 @@
 static const char usage[] =
 "usage: warden daemon [--policy FILE] [--output FILE] [--format json|text]\n"
 "                     [--stats-interval SECONDS] [--socket PATH]\n"
-"                     [--control-group GROUP] [--allow-untrusted-policy] [-v]\n"
+"                     [--control-group GROUP] [--allow-untrusted-policy]\n"
+"                     [--pin DIR] [-v]\n"
 "\n"
 "Load warden's BPF programs, enforce the policy in the kernel and stream\n"
 "events until SIGINT or SIGTERM; then detach everything.\n"
@@ -46,6 +48,10 @@ static const char usage[] =
 "                           accept a policy file that someone other than root\n"
 "                           could modify (refused by default, like sshd's\n"
 "                           StrictModes)\n"
+"      --pin DIR            keep programs, links and maps pinned under DIR (on\n"
+"                           bpffs, e.g. /sys/fs/bpf/warden): enforcement goes\n"
+"                           on if the daemon dies, a restarted daemon adopts\n"
+"                           it with no gap; `warden cleanup DIR` removes it\n"
 "  -v, --verbose            more detail; -vv adds libbpf's and the verifier's\n"
 "\n"
 "Signals: SIGHUP (or saving the policy file) reloads the policy. A policy\n"
@@ -90,6 +96,7 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		{ "socket", required_argument, NULL, 'S' },
 		{ "control-group", required_argument, NULL, 'g' },
 		{ "allow-untrusted-policy", no_argument, NULL, 'U' },
+		{ "pin", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -103,6 +110,7 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		case 's':
 		case 'S': o->socket_path = optarg; break;
 		case 'U': o->allow_untrusted = true; break;
+		case 'P': pin_root = optarg; break;
 		case 'g': {
 			struct group *gr = getgrnam(optarg);
 

@@ -10,6 +10,7 @@ int cmd_policy(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
+int cmd_cleanup(int argc, char **argv);
 int cmd_probe(int argc, char **argv) __attribute__((weak));
 int cmd_run(int argc, char **argv) __attribute__((weak));
 
@@ -27,6 +28,7 @@ static const char usage[] =
 "  status          the running daemon's state and counters (JSON)\n"
 "  events          stream the running daemon's events\n"
 "  stop            stop the running daemon\n"
+"  cleanup [DIR]   remove what a daemon run with --pin left in bpffs\n"
 "  probe           show which BPF mechanisms this kernel offers\n"
 "  run -- CMD      run one command (a CI step) under a policy, then report\n"
 "  version         print the version\n"
@@ -51,6 +53,7 @@ static const struct {
 	{ "status", cmd_status },
 	{ "events", cmd_events },
 	{ "stop", cmd_stop },
+	{ "cleanup", cmd_cleanup },
 	{ "version", cmd_version },
 	{ "--version", cmd_version },
 };

@@ -9,6 +9,7 @@
 #include "policy.h"
 #include "process.h"
 #include "process_compile.h"
+#include "pin.h"
 #include "probe.h"
 #include "process.skel.h"
 #include "syscalls.h"
@@ -78,6 +79,8 @@ static int process_load(struct ring_buffer **rb)
 	 * tracepoint falls back to SIGKILL elsewhere */
 	lsm_active = probe_cached()->ok[PF_LSM];
 	bpf_program__set_autoload(skel->progs.deny_exec, lsm_active);
+	if (pin_root && (err = pin_maps(skel->obj, "process")))
+		return err;
 	err = process_bpf__load(skel);
 	if (err)
 		return explain_load_error(err);
@@ -88,34 +91,41 @@ static int process_load(struct ring_buffer **rb)
 			strerror(-err));
 		return err;
 	}
+	err = pin_link(skel->links.on_exec, "process", "on_exec") ?:
+	      pin_link(skel->links.on_fork, "process", "on_fork") ?:
+	      pin_link(skel->links.on_exit, "process", "on_exit") ?:
+	      pin_link(skel->links.deny_exec, "process", "deny_exec");
+	if (err)
+		return err;
 	return rb_add(rb, bpf_map__fd(skel->maps.events), process_event_cb);
 }
 
 static int attach_syscall(int nr, struct diags *d)
 {
 	const char *name = syscall_name(nr);
-	char tp[96];
+	char tp[96], pin[32];
+	int err;
 
 	snprintf(tp, sizeof(tp), "sys_enter_%s", name);
 	sys_links[nr] = bpf_program__attach_tracepoint(skel->progs.on_syscall,
 						       "syscalls", tp);
-	if (!sys_links[nr]) {
-		int err = -errno;
-
-		if (err == -ENOENT) {
-			/* No tracepoint for a syscall this kernel was built
-			 * without (init_module with CONFIG_MODULES=n): calls
-			 * fail with ENOSYS, so the rule can never trigger. */
-			diag_add(d, 0, 0, "warning: syscall %s is not in this "
-				 "kernel (no tracepoint syscalls:%s); rules on it "
-				 "cannot trigger", name, tp);
-			return 0;
-		}
-		diag_add(d, 0, 0, "cannot watch syscall %s (tracepoint "
-			 "syscalls:%s): %s", name, tp, strerror(-err));
-		return err;
+	if (sys_links[nr]) {
+		snprintf(pin, sizeof(pin), "sys_%d", nr);
+		return pin_link(sys_links[nr], "process", pin);
 	}
-	return 0;
+	err = -errno;
+	if (err == -ENOENT) {
+		/* No tracepoint for a syscall this kernel was built without
+		 * (init_module with CONFIG_MODULES=n): calls fail with ENOSYS,
+		 * so the rule can never trigger. */
+		diag_add(d, 0, 0, "warning: syscall %s is not in this kernel "
+			 "(no tracepoint syscalls:%s); rules on it cannot "
+			 "trigger", name, tp);
+		return 0;
+	}
+	diag_add(d, 0, 0, "cannot watch syscall %s (tracepoint syscalls:%s): %s",
+		 name, tp, strerror(-err));
+	return err;
 }
 
 static int process_prepare(const struct policy *p, struct diags *d)
@@ -144,8 +154,15 @@ static int process_prepare(const struct policy *p, struct diags *d)
 
 static void detach_unwanted_syscalls(void)
 {
+	char name[32];
+
 	for (int nr = 0; nr < SYSCALL_SLOTS; nr++) {
-		if (sys_links[nr] && !sys_wanted[nr]) {
+		if (sys_wanted[nr])
+			continue;
+		/* also one an earlier daemon pinned */
+		snprintf(name, sizeof(name), "sys_%d", nr);
+		pin_unlink("process", name);
+		if (sys_links[nr]) {
 			bpf_link__destroy(sys_links[nr]);
 			sys_links[nr] = NULL;
 		}
