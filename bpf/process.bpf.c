@@ -62,6 +62,7 @@ struct {
 RULE_MAP(file_rules, struct file_id, 16384);	/* exact binaries */
 RULE_MAP(dir_rules, struct file_id, 16384);	/* directory prefixes */
 RULE_MAP(name_rules, struct name_key, 16384);	/* basenames */
+RULE_MAP(dirent_rules, struct dirent_key, 16384); /* exact paths by name */
 RULE_MAP(ancestor_rules, struct file_id, 16384);
 RULE_MAP(pid_rules, struct num_key, 16384);
 RULE_MAP(uid_rules, struct num_key, 16384);
@@ -80,6 +81,7 @@ struct scratch {
 	struct rule_bits m[DIM__COUNT];
 	char path[2 * PATH_MAX_LEN];
 	struct name_key name;
+	struct dirent_key dirent;
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -143,6 +145,7 @@ struct path_step_ctx {
 	struct path_walk *w;
 	__u32 off;
 	bool done;
+	bool name_full;		/* the path no longer fits: keep walking dirs */
 };
 
 static long path_step(__u64 i, void *arg)
@@ -169,10 +172,14 @@ static long path_step(__u64 i, void *arg)
 		c->vm = (void *)mp + bpf_core_field_offset(struct mount, mnt);
 		return 0;
 	}
-	if (!prepend_name(w->buf, &c->off, PATH_MASK,
+	if (!c->name_full &&
+	    !prepend_name(w->buf, &c->off, PATH_MASK,
 			  BPF_CORE_READ(d, d_name.name),
-			  BPF_CORE_READ(d, d_name.len)))
-		return 1;
+			  BPF_CORE_READ(d, d_name.len))) {
+		c->name_full = true;
+		if (!w->dir_bits)
+			return 1;
+	}
 	c->d = parent;
 	return 0;
 }
@@ -187,8 +194,10 @@ static __always_inline void walk_path(const struct path *p, struct path_walk *w)
 	c.vm = BPF_CORE_READ(p, mnt);
 	c.d = BPF_CORE_READ(p, dentry);
 	c.m = real_mount(c.vm);
-	bpf_loop(WALK_DEPTH, path_step, &c, 0);
-	w->truncated = !c.done;
+	/* Matching directory rules must reach the root however deep the
+	 * file is, or nesting it deeper would step around a prefix rule. */
+	bpf_loop(w->dir_bits ? DIR_WALK_MAX : WALK_DEPTH, path_step, &c, 0);
+	w->truncated = !c.done || c.name_full;
 	if (c.off == PATH_MAX_LEN) {
 		c.off--;
 		w->buf[c.off & PATH_MASK] = '/';
@@ -315,12 +324,19 @@ static __always_inline void binary_bits(struct file *f, struct proc_info *pi,
 	file_id_of(f, &id);
 	id.gen = gen;
 	lookup_or(&file_rules, &id, acc);
+	/* no name in any directory: memfd_create, or deleted after open */
+	if (!BPF_CORE_READ(f, f_inode, __i_nlink))
+		or_bits(acc, &ph->fileless);
 	if (len < NAME_KEY_LEN) {
 		__builtin_memset(&s->name, 0, sizeof(s->name));
 		s->name.gen = gen;
 		bpf_probe_read_kernel(s->name.name, len & (NAME_KEY_LEN - 1),
 				      BPF_CORE_READ(d, d_name.name));
 		lookup_or(&name_rules, &s->name, acc);
+		__builtin_memcpy(s->dirent.name, s->name.name, NAME_KEY_LEN);
+		dentry_id(BPF_CORE_READ(d, d_parent), &s->dirent.dir);
+		s->dirent.dir.gen = gen;
+		lookup_or(&dirent_rules, &s->dirent, acc);
 	}
 	if (ph->dir_depth) {
 		bpf_core_read(&fp, sizeof(fp), &f->f_path);

@@ -8,6 +8,7 @@
 #define PATH_MASK	(PATH_MAX_LEN - 1)
 #define CGPATH_MASK	(CGPATH_MAX_LEN - 1)
 #define WALK_DEPTH	64	/* components named before a path is truncated */
+#define DIR_WALK_MAX	65536	/* levels walked for directory rules */
 
 /* kernfs_node::parent became __parent (RCU) in 6.15. */
 struct kernfs_node___old {

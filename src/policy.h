@@ -33,6 +33,9 @@ struct selector {
 	struct strv container;	/* container ids (full or >= 12 hex) */
 };
 
+/* binary value for executables with no name in any directory */
+#define FILELESS_BINARY "@fileless"
+
 struct rule {
 	char *name;
 	int line, col;

@@ -35,6 +35,8 @@ static int add_binary(const struct ynode *n, void *arg)
 
 	if (!*v)
 		return bad(c->d, n, "empty binary%s", "");
+	if (strcmp(v, FILELESS_BINARY) == 0)
+		return strv_push(&c->sel->binary, v, n->line, n->col);
 	if (v[0] != '/' && strchr(v, '/'))
 		return bad(c->d, n, "binary \"%s\" must be an absolute path "
 			   "(or a bare basename, or a directory ending in /)", v);

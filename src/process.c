@@ -40,6 +40,7 @@ static void collect_maps(void)
 	maps.file_rules = bpf_map__fd(skel->maps.file_rules);
 	maps.dir_rules = bpf_map__fd(skel->maps.dir_rules);
 	maps.name_rules = bpf_map__fd(skel->maps.name_rules);
+	maps.dirent_rules = bpf_map__fd(skel->maps.dirent_rules);
 	maps.ancestor_rules = bpf_map__fd(skel->maps.ancestor_rules);
 	maps.pid_rules = bpf_map__fd(skel->maps.pid_rules);
 	maps.uid_rules = bpf_map__fd(skel->maps.uid_rules);

@@ -66,6 +66,13 @@ struct name_key {
 	char name[NAME_KEY_LEN];
 };
 
+/* A name in a directory: an exact-path rule matches a file later put at
+ * that path (replaced after the policy loaded) as well as its inode. */
+struct dirent_key {
+	struct file_id dir;	/* dir.gen is the policy generation */
+	char name[NAME_KEY_LEN];
+};
+
 struct num_key {		/* pid, uid, cgroup id */
 	__u64 value;
 	__u32 gen;
@@ -77,6 +84,7 @@ struct policy_hdr {
 	struct rule_bits wild[DIM__COUNT];	/* rule does not use the dim */
 	struct rule_bits neg[DIM__COUNT];	/* rule negates the dim */
 	struct rule_bits exec_rules;		/* rules that apply at exec */
+	struct rule_bits fileless;		/* binary: @fileless */
 	__u8 action[MAX_RULES];
 	__u32 used_dims;			/* bit per dim some rule uses */
 	__u32 observe;				/* OBSERVE_* */

@@ -62,6 +62,33 @@ static void warn_at(struct compile *c, const struct strv *s, size_t i,
 		 what, s->v[i], strerror(-err));
 }
 
+static void warn_missing_binary(struct compile *c, const struct strv *s,
+				size_t i, int err)
+{
+	diag_add(c->d, s->line[i], s->col[i], "warning: binary \"%s\": %s; "
+		 "the rule matches a file created at that path, and links to "
+		 "it after the policy is reloaded", s->v[i], strerror(-err));
+}
+
+/* The exact path's directory + name, so a file put there later (the binary
+ * replaced after the policy loaded) matches too. */
+static int add_dirent(struct compile *c, const char *path, int rule)
+{
+	struct dirent_key k = { 0 };
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	bool is_dir;
+
+	if (!slash || strlen(slash + 1) >= NAME_KEY_LEN || !slash[1])
+		return 0;	/* the inode alone then */
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) ?: 1, path);
+	if (stat_id(dir, &k.dir, &is_dir) || !is_dir)
+		return 0;
+	k.dir.gen = c->gen;
+	memcpy(k.name, slash + 1, strlen(slash + 1));
+	return or_rule(c->m->dirent_rules, &k, rule);
+}
+
 static int add_binary(struct compile *c, const struct strv *s, size_t i,
 		      int rule)
 {
@@ -71,20 +98,29 @@ static int add_binary(struct compile *c, const struct strv *s, size_t i,
 	bool dir;
 	int err;
 
+	if (strcmp(v, FILELESS_BINARY) == 0) {
+		set_bit(&c->hdr.fileless, rule);
+		return 0;
+	}
 	if (v[0] != '/') {
 		strncpy(nk.name, v, sizeof(nk.name) - 1);
 		return or_rule(c->m->name_rules, &nk, rule);
 	}
 	err = stat_id(v, &id, &dir);
+	if (err && v[strlen(v) - 1] != '/') {
+		/* not there yet: its directory entry still catches it */
+		warn_missing_binary(c, s, i, err);
+		return add_dirent(c, v, rule);
+	}
 	if (err) {
-		warn_at(c, s, i, "binary", err);
+		warn_at(c, s, i, "binary directory", err);
 		return 0;
 	}
 	if (dir || v[strlen(v) - 1] == '/') {
 		c->hdr.dir_depth = MAX_DIR_DEPTH;
 		return or_rule(c->m->dir_rules, &id, rule);
 	}
-	return or_rule(c->m->file_rules, &id, rule);
+	return or_rule(c->m->file_rules, &id, rule) ?: add_dirent(c, v, rule);
 }
 
 static int add_ancestor(struct compile *c, const struct strv *s, size_t i,
@@ -274,6 +310,7 @@ static void clear_generation(const struct process_maps *m, __u32 gen)
 	clear_gen(m->dir_rules, sizeof(struct file_id), offsetof(struct file_id, gen), gen);
 	clear_gen(m->ancestor_rules, sizeof(struct file_id), offsetof(struct file_id, gen), gen);
 	clear_gen(m->name_rules, sizeof(struct name_key), offsetof(struct name_key, gen), gen);
+	clear_gen(m->dirent_rules, sizeof(struct dirent_key), offsetof(struct dirent_key, dir.gen), gen);
 	clear_gen(m->pid_rules, sizeof(struct num_key), offsetof(struct num_key, gen), gen);
 	clear_gen(m->uid_rules, sizeof(struct num_key), offsetof(struct num_key, gen), gen);
 	clear_gen(m->cgroup_rules, sizeof(struct num_key), offsetof(struct num_key, gen), gen);

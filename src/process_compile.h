@@ -8,7 +8,7 @@ struct policy;
 
 /* The fds of the process object's policy maps. */
 struct process_maps {
-	int policy, file_rules, dir_rules, name_rules, ancestor_rules;
+	int policy, file_rules, dir_rules, name_rules, dirent_rules, ancestor_rules;
 	int pid_rules, uid_rules, cgroup_rules, syscall_rules;
 };
 
