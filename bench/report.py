@@ -64,6 +64,11 @@ def summarise(raw):
     return {w: ordered(c, CONFIG_ORDER) for w, c in ordered(table, list(WORKLOAD_TITLES)).items()}
 
 
+def cell_text(text):
+    """Tool messages may hold '|', which would split a Markdown table cell."""
+    return text.replace("|", "\\|")
+
+
 def ratio_of(cell, bare):
     if not cell["secs"] or not bare:
         return None
@@ -86,7 +91,7 @@ def workload_rows(configs):
         notes = list(cell["notes"])
         if cell["fails"]:
             notes.insert(0, f"{cell['fails']} failed run(s)")
-        rows.append(f"| {name} | {med} | {rng} | {ratio} | {len(secs)} | {'; '.join(notes)} |")
+        rows.append(f"| {name} | {med} | {rng} | {ratio} | {len(secs)} | {cell_text('; '.join(notes))} |")
     return rows
 
 
@@ -116,9 +121,11 @@ def events_section(rows):
     out = ["## Events: throughput and loss", ""]
     if not rows:
         return out + ["Not measured.", ""]
-    out += ["| test | expected | observed | seconds | note |", "|---|---|---|---|---|"]
+    out += ["| test | expected | observed | workload s | events/s | note |", "|---|---|---|---|---|---|"]
     for r in rows:
-        out.append(f"| {r['test']} | {r['expected']} | {r['observed']} | {r['seconds']} | {r['note']} |")
+        obs, secs = floats([r["observed"]]), floats([r["seconds"]])
+        rate = f"{obs[0] / secs[0]:.0f}" if obs and secs and secs[0] > 0 else "—"
+        out.append(f"| {r['test']} | {r['expected']} | {r['observed']} | {r['seconds']} | {rate} | {cell_text(r['note'])} |")
     return out + [""]
 
 
