@@ -4,9 +4,9 @@
 # configuration per round, the order rotated each round), then a table of
 # medians, min-max and ratios to bare in bench/results.md plus a plot.
 #
-#   bench/run.sh                 full run (~15 min on 2 cores)
+#   bench/run.sh                 full run (~10-15 min on 2 cores, limit 30)
 #   BENCH_QUICK=1 bench/run.sh   smoke run: small N, 3 runs (~3 min)
-#   BENCH_RUNS=N                 runs per configuration (default 5, quick 3)
+#   BENCH_RUNS=N                 runs per configuration (default 7, quick 3)
 #   BENCH_WORKLOADS="exec open"  a subset of exec open connect build
 #   WARDEN=path BUILD=dir        where build/warden and build/bench live
 #
@@ -38,7 +38,7 @@ set_sizes() {
 		RUNS=${BENCH_RUNS:-3} N_EXEC=500 N_OPEN=50000 N_CONNECT=5000 BUILD_FILES=16
 		MODE="quick run (BENCH_QUICK=1)"
 	else
-		RUNS=${BENCH_RUNS:-5} N_EXEC=2000 N_OPEN=200000 N_CONNECT=20000 BUILD_FILES=40
+		RUNS=${BENCH_RUNS:-7} N_EXEC=2000 N_OPEN=200000 N_CONNECT=20000 BUILD_FILES=40
 		MODE="full run"
 	fi
 	N_EVENTS=$N_EXEC
@@ -79,8 +79,10 @@ prepare_work() {
 	printf 'test\texpected\tobserved\tseconds\tnote\n' >"$EVENTS_TSV"
 }
 
-# Leave nothing behind: the tool being measured, auditd and its rules.
+# Leave nothing behind: the workload, the tool measured, auditd and its rules.
 cleanup() {
+	set +e # undo as much as possible, whatever fails
+	[ -z "${WL_PID:-}" ] || { kill -TERM "$WL_PID" 2>/dev/null; wait "$WL_PID" 2>/dev/null; }
 	stop_active
 	[ -z "$AUDIT_TOUCHED" ] || audit_stop
 	[ -z "${WORK:-}" ] || rm -rf "$WORK"
@@ -96,12 +98,19 @@ workload_cmd() {
 	esac
 }
 
-# run_workload WORKLOAD: prints the workload's own elapsed seconds.
+# run_workload WORKLOAD: one run; sets SECS to the workload's own elapsed
+# seconds.  Run in the background and waited for, so that a SIGTERM/SIGINT
+# to the harness runs its cleanup at once rather than after the workload.
 run_workload() {
-	local out="$LOGS/wl.out"
+	local out="$LOGS/wl.out" rc=0
 	workload_cmd "$1"
-	timeout 900 "${WL_CMD[@]}" >"$out" 2>"$LOGS/wl.err" || return 1
-	awk '$1 == "elapsed" { v = $2 } END { if (v == "") exit 1; print v }' "$out"
+	SECS=NA
+	timeout --foreground 900 "${WL_CMD[@]}" >"$out" 2>"$LOGS/wl.err" &
+	WL_PID=$!
+	wait "$WL_PID" || rc=$?
+	WL_PID=""
+	[ "$rc" = 0 ] || return 1
+	SECS=$(awk '$1 == "elapsed" { v = $2 } END { if (v == "") exit 1; print v }' "$out")
 }
 
 record() { # workload config round status seconds note
@@ -110,7 +119,7 @@ record() { # workload config round status seconds note
 
 # measure_one WORKLOAD CONFIG ROUND: start CONFIG, one timed run, stop.
 measure_one() {
-	local w=$1 c=$2 round=$3 secs status=ok note=""
+	local w=$1 c=$2 round=$3 status=ok note=""
 	[ -z "${UNAVAILABLE[$w/$c]:-}" ] || return 0
 	[ "$c" != auditd ] || AUDIT_TOUCHED=1
 	if ! config_start "$c" "$w"; then
@@ -119,15 +128,15 @@ measure_one() {
 		printf '  %-8s %-22s %s\n' "$w" "$c" "$ACTIVE_NOTE" >&2
 		return 0
 	fi
-	secs=$(run_workload "$w") || { status=fail secs=NA note="workload failed: $(last_line "$LOGS/wl.err")"; }
+	run_workload "$w" || { status=fail note="workload failed: $(last_line "$LOGS/wl.err")"; }
 	config_stop "$c"
 	if [[ $c == warden-* ]]; then
 		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$w" "$round" \
 			"$WARDEN_STARTUP" "$WARDEN_HWM" "$WARDEN_STOP" >>"$WARDEN_TSV"
 		[ -z "$WARDEN_DIED" ] || { status=fail note="$WARDEN_DIED; $note"; }
 	fi
-	record "$w" "$c" "$round" "$status" "$secs" "$note"
-	printf '  %-8s %-22s %s s %s\n' "$w" "$c" "$secs" "$note" >&2
+	record "$w" "$c" "$round" "$status" "$SECS" "$note"
+	printf '  %-8s %-22s %s s %s\n' "$w" "$c" "$SECS" "$note" >&2
 }
 
 # rotated N WORDS...: WORDS rotated left by N, so that no configuration
@@ -147,7 +156,7 @@ warm_up() {
 	local w
 	for w in "${WORKLOADS[@]}"; do
 		log "warm-up: $w"
-		run_workload "$w" >/dev/null || die "$w fails even bare: $(last_line "$LOGS/wl.err")"
+		run_workload "$w" || die "$w fails even bare: $(last_line "$LOGS/wl.err")"
 	done
 }
 
