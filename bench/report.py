@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Turn bench/run.sh's raw TSV files into bench/results.md and a PNG plot.
+
+Reads OUT/raw.tsv (one line per timed run), OUT/warden.tsv (start-up, peak
+RSS, shutdown per warden start), OUT/events.tsv (event loss) and
+OUT/meta.tsv (machine, kernel, versions).  Standard library only, except
+matplotlib for the plot, which is skipped with a note if missing.
+"""
+import argparse
+import csv
+import os
+import statistics
+import sys
+
+WORKLOAD_TITLES = {
+    "exec": "exec: N x posix_spawn(/bin/true)",
+    "open": "open: N x open+close one file",
+    "connect": "connect: N x connect() to a closed loopback port",
+    "build": "build: make -j2 of a generated C project",
+}
+
+
+# Table order: bare first, then warden, then the peers.
+CONFIG_ORDER = ["bare", "warden-default", "warden-rules1000", "warden-report_all",
+                "warden-kill_unrelated", "execsnoop", "opensnoop", "tcpconnect",
+                "bpftrace", "auditd"]
+
+
+def ordered(d, order):
+    """d's items sorted by position in order (unknown keys last, stable)."""
+    rank = {k: i for i, k in enumerate(order)}
+    return dict(sorted(d.items(), key=lambda kv: rank.get(kv[0], len(order))))
+
+
+def read_tsv(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def floats(values):
+    out = []
+    for v in values:
+        try:
+            out.append(float(v))
+        except (TypeError, ValueError):
+            pass
+    return out
+
+
+def summarise(raw):
+    """{workload: {config: {"secs": [...], "notes": [...], "fails": n}}} in first-seen order."""
+    table = {}
+    for row in raw:
+        cell = table.setdefault(row["workload"], {}).setdefault(
+            row["config"], {"secs": [], "notes": [], "fails": 0})
+        if row["status"] == "ok":
+            cell["secs"].extend(floats([row["seconds"]]))
+        else:
+            cell["fails"] += row["status"] == "fail"
+            if row["note"] and row["note"] not in cell["notes"]:
+                cell["notes"].append(row["note"])
+    return {w: ordered(c, CONFIG_ORDER) for w, c in ordered(table, list(WORKLOAD_TITLES)).items()}
+
+
+def cell_text(text):
+    """Tool messages may hold '|', which would split a Markdown table cell."""
+    return text.replace("|", "\\|")
+
+
+def ratio_of(cell, bare):
+    if not cell["secs"] or not bare:
+        return None
+    return statistics.median(cell["secs"]) / bare
+
+
+def workload_rows(configs):
+    bare_cell = configs.get("bare")
+    bare = statistics.median(bare_cell["secs"]) if bare_cell and bare_cell["secs"] else None
+    rows = []
+    for name, cell in configs.items():
+        secs = cell["secs"]
+        if secs:
+            med = f"{statistics.median(secs):.3f}"
+            rng = f"{min(secs):.3f}–{max(secs):.3f}"
+            r = ratio_of(cell, bare)
+            ratio = f"{r:.2f}×" if r is not None else "—"
+        else:
+            med = rng = ratio = "—"
+        notes = list(cell["notes"])
+        if cell["fails"]:
+            notes.insert(0, f"{cell['fails']} failed run(s)")
+        rows.append(f"| {name} | {med} | {rng} | {ratio} | {len(secs)} | {cell_text('; '.join(notes))} |")
+    return rows
+
+
+def warden_section(rows):
+    out = ["## warden itself", ""]
+    if not rows:
+        return out + ["Not measured: warden was not built or never started.", ""]
+    out += ["| configuration | start-up to `ready` (s), median (min–max) | peak RSS VmHWM (KiB), max "
+            "| SIGTERM to exit (s), median | starts |", "|---|---|---|---|---|"]
+    by_config = {}
+    for r in rows:
+        by_config.setdefault(r["config"], []).append(r)
+    for config, rs in by_config.items():
+        start = floats(r["startup_s"] for r in rs)
+        hwm = floats(r["hwm_kib"] for r in rs)
+        stop = floats(r["stop_s"] for r in rs)
+        s = (f"{statistics.median(start):.3f} ({min(start):.3f}–{max(start):.3f})"
+             if start else "—")
+        h = f"{max(hwm):.0f}" if hwm else "—"
+        t = f"{statistics.median(stop):.3f}" if stop else "—"
+        out.append(f"| {config} | {s} | {h} | {t} | {len(rs)} |")
+    return out + ["", "Start-up is polled every 10 ms; peak RSS is read just before SIGTERM, "
+                  "after the workload ran.", ""]
+
+
+def events_section(rows):
+    out = ["## Events: throughput and loss", ""]
+    if not rows:
+        return out + ["Not measured.", ""]
+    out += ["| test | expected | observed | workload s | events/s | note |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        obs, secs = floats([r["observed"]]), floats([r["seconds"]])
+        rate = f"{obs[0] / secs[0]:.0f}" if obs and secs and secs[0] > 0 else "—"
+        out.append(f"| {r['test']} | {r['expected']} | {r['observed']} | {r['seconds']} | {rate} | {cell_text(r['note'])} |")
+    return out + [""]
+
+
+def markdown(meta, table, warden_rows, event_rows, plot_note):
+    out = ["# warden benchmark results", ""]
+    if "quick" in meta.get("mode", ""):
+        out += ["**Quick run (BENCH_QUICK=1): small N, 3 runs — a smoke test, not figures to quote.**", ""]
+    out += [f"- {k}: {v}" for k, v in meta.items()] + [""]
+    out += ["Seconds are each workload's own CLOCK_MONOTONIC time; median and min–max over the "
+            "runs; ratio = median / bare median. Configurations ran round-robin.", ""]
+    for workload, configs in table.items():
+        out += [f"## {WORKLOAD_TITLES.get(workload, workload)}", "",
+                "| configuration | median s | min–max s | ratio to bare | runs | note |",
+                "|---|---|---|---|---|---|"]
+        out += workload_rows(configs) + [""]
+    out += warden_section(warden_rows) + events_section(event_rows)
+    out += ["## Plot", "", plot_note, ""]
+    return "\n".join(out)
+
+
+def plot(table, png):
+    """One panel per workload, a bar per configuration: median / bare median."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "Plot skipped: matplotlib is not installed (apt-get install python3-matplotlib)."
+    workloads = list(table)
+    fig, axes = plt.subplots(1, len(workloads), figsize=(4 * len(workloads), 4.5), squeeze=False)
+    for ax, workload in zip(axes[0], workloads):
+        configs = table[workload]
+        bare = configs.get("bare")
+        bare_med = statistics.median(bare["secs"]) if bare and bare["secs"] else None
+        names, ratios = [], []
+        for name, cell in configs.items():
+            names.append(name)
+            ratios.append(ratio_of(cell, bare_med))
+        colors = ["#888" if n == "bare" else "#2a7" if n.startswith("warden") else "#c63" for n in names]
+        heights = [r if r is not None else 0 for r in ratios]
+        ax.bar(range(len(names)), heights, color=colors)
+        ax.axhline(1.0, color="black", linewidth=0.8)
+        ax.set_xticks(range(len(names)))
+        ax.set_xticklabels(names, rotation=60, ha="right", fontsize=8)
+        ax.set_title(workload)
+        ax.set_ylabel("median time / bare")
+        for i, r in enumerate(ratios):
+            # No bar for what did not run: labelled, never drawn as a 0.
+            label = f"{r:.2f}" if r is not None else "n/a"
+            ax.text(i, r if r is not None else 0.02, label, ha="center", va="bottom", fontsize=7,
+                    rotation=0 if r is not None else 90)
+    fig.tight_layout()
+    fig.savefig(png, dpi=100)
+    return f"![ratio to bare]({os.path.basename(png)})"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--out", required=True, help="bench/out with the raw TSV files")
+    ap.add_argument("--md", required=True)
+    ap.add_argument("--png", required=True)
+    args = ap.parse_args()
+    meta = {}
+    meta_path = os.path.join(args.out, "meta.tsv")
+    if os.path.exists(meta_path):
+        with open(meta_path) as f:
+            for line in f:
+                k, _, v = line.rstrip("\n").partition("\t")
+                meta[k] = v
+    table = summarise(read_tsv(os.path.join(args.out, "raw.tsv")))
+    plot_note = plot(table, args.png) if table else "No data to plot."
+    text = markdown(meta, table, read_tsv(os.path.join(args.out, "warden.tsv")),
+                    read_tsv(os.path.join(args.out, "events.tsv")), plot_note)
+    with open(args.md, "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
