@@ -20,6 +20,10 @@ char LICENSE[] SEC("license") = "GPL";
 /* Written by user space through the mmap'ed .bss: one aligned 32-bit store
  * switches every program to the new policy. */
 volatile __u32 active_gen;
+/* Self-protection: action for touching the agent, and its pin directory. */
+volatile __u8 guard_action;
+volatile __u32 guard_pin_len;
+volatile char guard_pin[GUARD_PATH_LEN];
 /* Set at load: the agent's own tgid, never killed by its own rules. */
 const volatile __u32 agent_tgid = 0;
 
@@ -76,12 +80,35 @@ struct {
 	__type(value, struct rule_bits);
 } syscall_rules SEC(".maps");
 
+/* enum guard_kind for each syscall number the self-protection watches */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYSCALL_SLOTS);
+	__type(key, __u32);
+	__type(value, __u8);
+} guard_syscalls SEC(".maps");
+
+/* Self-protection reports each (process image, syscall) once: strace
+ * makes thousands of ptrace calls, a loader thousands of bpf calls. */
+struct guard_key {
+	__u64 exec_ktime;
+	__u32 tgid;
+	__u32 nr;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct guard_key);
+	__type(value, __u8);
+} guard_seen SEC(".maps");
+
 /* Scratch space too big for the 512-byte stack. */
 struct scratch {
 	struct rule_bits m[DIM__COUNT];
 	char path[2 * PATH_MAX_LEN];
 	struct name_key name;
 	struct dirent_key dirent;
+	char guard_path[GUARD_PATH_LEN];
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -508,6 +535,7 @@ struct emit_args {
 	__s32 exit_code;
 	bool with_args;
 	bool track_only;	/* header only, not printed */
+	bool guard;		/* self-protection */
 	__u8 mechanism;
 };
 
@@ -604,6 +632,8 @@ static __always_inline void emit(const struct emit_args *a)
 	if (!ev || !s)
 		return;
 	fill_header(ev, a);
+	if (a->guard)
+		ev->flags |= EVF_GUARD;
 	if (a->track_only) {
 		ev->flags |= EVF_TRACK_ONLY;
 		goto out;
@@ -811,4 +841,80 @@ int BPF_PROG(deny_exec, struct linux_binprm *bprm, int ret)
 	a.pi = pi;
 	emit(&a);
 	return -1;	/* -EPERM */
+}
+
+/* Does the guarded syscall touch the agent? */
+static __always_inline bool touches_agent(struct syscall_trace_enter *ctx,
+					  __u8 kind)
+{
+	struct scratch *s;
+	long target;
+
+	switch (kind) {
+	case GUARD_ALWAYS:
+		return true;
+	case GUARD_PID_ARG0:
+	case GUARD_PID_ARG1:
+		bpf_probe_read_kernel(&target, sizeof(target),
+				      &ctx->args[kind == GUARD_PID_ARG0 ? 0 : 1]);
+		return target == agent_tgid || target == -(long)agent_tgid;
+	case GUARD_PATH_ARG0:
+	case GUARD_PATH_ARG1:
+		s = get_scratch();
+		if (!s || !guard_pin_len)
+			return false;
+		bpf_probe_read_kernel(&target, sizeof(target),
+				      &ctx->args[kind == GUARD_PATH_ARG0 ? 0 : 1]);
+		if (bpf_probe_read_user_str(s->guard_path, sizeof(s->guard_path),
+					    (void *)target) <= 0)
+			return false;
+		for (int i = 0; i < GUARD_PATH_LEN; i++) {
+			if (i >= guard_pin_len)
+				return true;
+			if (s->guard_path[i] != guard_pin[i])
+				return false;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Attached to the syscalls in guard_syscalls: signals or ptrace aimed at
+ * the agent, loading BPF or kernel code, removing the agent's pins. A
+ * watched process cannot stop root from doing these, but it cannot do
+ * them unseen, and the policy may kill it first. */
+SEC("tracepoint")
+int on_guard(struct syscall_trace_enter *ctx)
+{
+	struct emit_args a = { .type = EV_SYSCALL, .rule = -1, .guard = true,
+			       .with_args = true };
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u32 nr = ctx->nr;
+	__u8 *kind, act = guard_action;
+
+	if (act == ACT_NONE || BPF_CORE_READ(t, tgid) == agent_tgid)
+		return 0;
+	kind = bpf_map_lookup_elem(&guard_syscalls, &nr);
+	if (!kind || !touches_agent(ctx, *kind))
+		return 0;
+	if (act == ACT_KILL) {
+		bpf_send_signal(SIGKILL);
+		a.mechanism = MECH_SIGKILL_TP;
+	}
+	a.pi = proc_get(t);
+	if (a.pi) {
+		struct guard_key k = { .exec_ktime = a.pi->exec_ktime,
+				       .tgid = BPF_CORE_READ(t, tgid), .nr = nr };
+		__u8 one = 1;
+
+		if (bpf_map_update_elem(&guard_seen, &k, &one, BPF_NOEXIST))
+			return 0;	/* reported already */
+	}
+	current_policy(&a.gen);
+	a.task = t;
+	a.file = task_exe(t);
+	a.action = act;
+	a.syscall_nr = nr;
+	emit(&a);
+	return 0;
 }

@@ -28,6 +28,27 @@ static int parse_version(struct policy *p, const struct ynode *n,
 	return ynode_u64(n, 1, 1, &v, d);
 }
 
+static int parse_self_protection(struct policy *p, const struct ynode *n,
+				 struct diags *d)
+{
+	const char *s;
+
+	if (ynode_str(n, &s, d))
+		return -EINVAL;
+	if (!strcmp(s, "off"))
+		p->self_protection = ACT_NONE;
+	else if (!strcmp(s, "alert"))
+		p->self_protection = ACT_ALERT;
+	else if (!strcmp(s, "kill"))
+		p->self_protection = ACT_KILL;
+	else {
+		diag_add(d, n->line, n->col, "self_protection: expected off, "
+			 "alert or kill");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_ignored(struct policy *p, const struct ynode *n,
 			 struct diags *d)
 {
@@ -42,6 +63,7 @@ static const struct {
 	{ "name", parse_name },
 	{ "description", parse_ignored },
 	{ "observe", policy_parse_observe },
+	{ "self_protection", parse_self_protection },
 	{ "rules", policy_parse_rules },
 	{ "network", policy_parse_network },
 };
@@ -68,6 +90,7 @@ static struct policy *policy_from_tree(const struct ynode *root,
 	if (!p)
 		return NULL;
 	p->file = strdup(name);
+	p->self_protection = ACT_ALERT;
 	if (root->kind != YN_MAP) {
 		diag_add(d, root->line, root->col,
 			 "a policy is a mapping of sections (rules:, observe:, network:)");

@@ -53,6 +53,7 @@ struct policy {
 	char *file;		/* as named in messages */
 	char *name;
 	unsigned observe;	/* OBSERVE_* */
+	uint8_t self_protection;	/* ACT_NONE, ACT_ALERT (default), ACT_KILL */
 	struct rule *rules;
 	size_t nrules;
 	struct ingress_policy *ingress;	/* network.ingress, or NULL */

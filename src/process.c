@@ -9,6 +9,7 @@
 #include "policy.h"
 #include "process.h"
 #include "process_compile.h"
+#include "guard.h"
 #include "pin.h"
 #include "probe.h"
 #include "process.skel.h"
@@ -18,6 +19,7 @@ static struct process_bpf *skel;
 static struct process_maps maps;
 static __u32 staged_gen;
 static bool staged;
+static __u8 staged_guard;
 /* Per syscall: the link of on_syscall to its sys_enter tracepoint. */
 static struct bpf_link *sys_links[SYSCALL_SLOTS];
 static bool sys_wanted[SYSCALL_SLOTS];	/* by the staged policy */
@@ -92,6 +94,11 @@ static int process_load(struct ring_buffer **rb)
 			strerror(-err));
 		return err;
 	}
+	err = guard_attach(skel);
+	if (err) {
+		log_err("attaching self-protection failed: %s", strerror(-err));
+		return err;
+	}
 	err = pin_link(skel->links.on_exec, "process", "on_exec") ?:
 	      pin_link(skel->links.on_fork, "process", "on_fork") ?:
 	      pin_link(skel->links.on_exit, "process", "on_exit") ?:
@@ -149,6 +156,7 @@ static int process_prepare(const struct policy *p, struct diags *d)
 		if (sys_wanted[nr] && !sys_links[nr] && (err = attach_syscall(nr, d)))
 			return err;
 	gen_policy[staged_gen] = p;
+	staged_guard = p->self_protection;
 	staged = true;
 	return 0;
 }
@@ -175,6 +183,7 @@ static void process_commit(void)
 	if (!staged)
 		return;
 	__atomic_store_n(&skel->bss->active_gen, staged_gen, __ATOMIC_SEQ_CST);
+	guard_set_action(skel, staged_guard);
 	staged = false;
 	detach_unwanted_syscalls();
 }
@@ -230,6 +239,7 @@ const struct policy *process_policy_of_gen(__u32 gen)
 
 static void process_unload(void)
 {
+	guard_detach();
 	for (int nr = 0; nr < SYSCALL_SLOTS; nr++) {
 		bpf_link__destroy(sys_links[nr]);
 		sys_links[nr] = NULL;

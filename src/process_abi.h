@@ -105,6 +105,17 @@ struct proc_info {
 	struct file_id anc[MAX_ANCESTORS]; /* anc[0] = nearest ancestor */
 };
 
+/* Self-protection: what to check in each guarded syscall's arguments. */
+enum guard_kind {
+	GUARD_NONE = 0,
+	GUARD_ALWAYS = 1,	/* bpf, perf_event_open, init_module, ... */
+	GUARD_PID_ARG0 = 2,	/* kill, tgkill, process_vm_*: arg0 is the target */
+	GUARD_PID_ARG1 = 3,	/* ptrace: arg1 is the target */
+	GUARD_PATH_ARG0 = 4,	/* unlink, rmdir, rename: arg0 is a path */
+	GUARD_PATH_ARG1 = 5,	/* unlinkat, renameat*: arg1 is a path */
+};
+#define GUARD_PATH_LEN 128	/* prefix compared: the pin directory */
+
 enum event_type {
 	EV_EXEC = 1,
 	EV_FORK = 2,
@@ -118,6 +129,7 @@ enum event_type {
 #define EVF_CG_TRUNC	(1u << 3)
 #define EVF_NO_PARENT	(1u << 4)	/* parent unknown to the kernel map */
 #define EVF_TRACK_ONLY	(1u << 5)	/* for the process table, not printed */
+#define EVF_GUARD	(1u << 6)	/* self-protection, not a policy rule */
 
 /* One process event. The variable part holds, in order: the binary's path,
  * argv (NUL-separated), cwd, the cgroup path; each *_len counts its bytes

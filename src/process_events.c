@@ -126,6 +126,13 @@ static void json_rule(struct jbuf *j, const struct process_event *ev)
 	const struct policy *p = process_policy_of_gen(ev->gen);
 	const char *mech = mechanism_name(ev->mechanism);
 
+	if (ev->flags & EVF_GUARD) {
+		jb_kstr(j, "rule", "self-protection");
+		jb_kstr(j, "action", action_name(ev->action));
+		if (mech)
+			jb_kstr(j, "mechanism", mech);
+		return;
+	}
 	if (!ev->rule)
 		return;
 	if (p && ev->rule <= p->nrules)
