@@ -220,12 +220,23 @@ static int parse_mode(struct run_policy *rp, const struct ynode *n,
 	return 0;
 }
 
-static int parse_section(const struct ynode *n, const char *name,
-			 const char *const keys[], struct diags *d)
+/* The section's node when it is present and well-formed, else NULL
+ * (with *err set when it is malformed). */
+static const struct ynode *section(const struct ynode *run, const char *name,
+				   const char *const keys[], struct diags *d,
+				   int *err)
 {
-	if (n->kind != YN_MAP)
-		return bad(d, n, "%s: expected a mapping", name);
-	return ymap_check_keys(n, keys, d) ? -EINVAL : 0;
+	const struct ynode *n = ymap_get(run, name);
+
+	if (!n)
+		return NULL;
+	if (n->kind != YN_MAP) {
+		*err = bad(d, n, "%s: expected a mapping", name);
+		return NULL;
+	}
+	if (ymap_check_keys(n, keys, d))
+		*err = -EINVAL;
+	return n;
 }
 
 static int parse_run(struct run_policy *rp, const struct ynode *run,
@@ -241,19 +252,21 @@ static int parse_run(struct run_policy *rp, const struct ynode *run,
 	const struct ynode *n;
 	int err = 0;
 
-	if (parse_section(run, "run", top, d))
-		return -EINVAL;
+	if (run->kind != YN_MAP)
+		return bad(d, run, "run: expected a mapping%s", "");
+	if (ymap_check_keys(run, top, d))
+		err = -EINVAL;
 	if ((n = ymap_get(run, "mode")))
 		err |= parse_mode(rp, n, d);
-	if ((n = ymap_get(run, "exec")) && !(err |= parse_section(n, "exec", exec_keys, d))) {
+	if ((n = section(run, "exec", exec_keys, d, &err))) {
 		rp->exec_on = ymap_get(n, "allow") != NULL;
 		err |= each(n, "allow", &c, &rp->exec_allow, add_binary, NULL);
 	}
-	if ((n = ymap_get(run, "files")) && !(err |= parse_section(n, "files", file_keys, d))) {
+	if ((n = section(run, "files", file_keys, d, &err))) {
 		err |= each(n, "write", &c, &rp->write_allow, add_path, &rp->write_on);
 		err |= each(n, "secrets", &c, &rp->secrets, add_path, NULL);
 	}
-	if ((n = ymap_get(run, "network")) && !(err |= parse_section(n, "network", net_keys, d))) {
+	if ((n = section(run, "network", net_keys, d, &err))) {
 		const struct ynode *lb = ymap_get(n, "allow_loopback");
 
 		rp->net_on = true;
@@ -261,7 +274,7 @@ static int parse_run(struct run_policy *rp, const struct ynode *run,
 		if (lb && ynode_bool(lb, &rp->allow_loopback, d))
 			err = -EINVAL;
 	}
-	if ((n = ymap_get(run, "syscalls")) && !(err |= parse_section(n, "syscalls", sys_keys, d)))
+	if ((n = section(run, "syscalls", sys_keys, d, &err)))
 		err |= each(n, "deny", &c, NULL, add_syscall, NULL);
 	return err ? -EINVAL : 0;
 }
@@ -332,6 +345,8 @@ bool run_name_allowed(const struct run_policy *rp, const char *name)
 {
 	size_t len = strlen(name);
 
+	if (rp->any_destination)
+		return true;
 	for (size_t i = 0; i < rp->names.n; i++) {
 		const char *pat = rp->names.v[i];
 

@@ -457,14 +457,26 @@ static int load_policy(struct run *r)
 
 static int start_network(struct run *r)
 {
-	uint16_t p4, p6;
+	struct run_policy *rp = r->rp;
+	uint16_t p4 = 0, p6 = 0;
 	int err;
 
-	if (!r->rp->net_on)
-		return 0;
-	err = run_dns_start(r->rp, r->enforce, r->epfd, &p4, &p6);
-	return err ?: run_net_start(r->rp, r->cg.dirfd, r->enforce, p4, p6,
-				    &r->agent.rb);
+	if (!rp->net_on) {
+		/* no allow-list: every destination passes, but the report
+		 * still names them (and --learn writes them down) */
+		static const struct cidr all[2] = { { .family = 4 }, { .family = 6 } };
+
+		rp->any_destination = true;
+		rp->nets = malloc(sizeof(all));
+		if (!rp->nets)
+			return -ENOMEM;
+		memcpy(rp->nets, all, sizeof(all));
+		rp->nnets = 2;
+	}
+	err = run_dns_start(rp, r->enforce, r->epfd, &p4, &p6);
+	if (err && rp->net_on)
+		return err;
+	return run_net_start(rp, r->cg.dirfd, r->enforce, p4, p6, &r->agent.rb);
 }
 
 static int setup(struct run *r)

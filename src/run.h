@@ -27,6 +27,7 @@ struct run_policy {
 	struct strv write_allow;	/* path prefixes (dirs end in /) */
 	struct strv secrets;		/* path prefixes never read */
 	bool net_on;
+	bool any_destination;		/* no network: section: observe only */
 	bool allow_loopback;
 	struct cidr *nets;
 	size_t nnets;
