@@ -17,6 +17,21 @@ void process_losses(struct process_losses *l);
 bool process_lsm_active(void);
 /* The policy whose rule indices events of generation gen refer to. */
 const struct policy *process_policy_of_gen(__u32 gen);
+/* A decoded event's variable part, for a sink. binary is the process
+ * table's path of the image (NULL if unknown); args are NUL-separated. */
+struct process_event_view {
+	const char *binary;
+	const char *args, *cwd, *cgroup;
+	size_t args_len, cwd_len, cgroup_len;
+};
+
+struct process_event;
+typedef void (*process_sink_fn)(const struct process_event *ev,
+				const struct process_event_view *v);
+/* Send every decoded event (track-only ones included) to fn instead of
+ * printing it; NULL restores printing. */
+void process_set_event_sink(process_sink_fn fn);
+
 /* Ring buffer callback: decode, enrich and print one process event. */
 int process_event_cb(void *ctx, void *data, size_t size);
 #endif

@@ -251,6 +251,14 @@ static const char *track(const struct process_event *ev,
 	}
 }
 
+/* Set by `warden run`, which keeps events for its report instead. */
+static process_sink_fn event_sink;
+
+void process_set_event_sink(process_sink_fn fn)
+{
+	event_sink = fn;
+}
+
 int process_event_cb(void *ctx, void *data, size_t size)
 {
 	static struct jbuf j;
@@ -262,6 +270,16 @@ int process_event_cb(void *ctx, void *data, size_t size)
 	if (!split_event(ev, size, &s))
 		return 0;
 	binary = track(ev, &s);
+	if (event_sink) {
+		struct process_event_view v = {
+			.binary = binary, .args = s.args, .args_len = s.args_len,
+			.cwd = s.cwd, .cwd_len = s.cwd_len,
+			.cgroup = s.cg, .cgroup_len = s.cg_len,
+		};
+
+		event_sink(ev, &v);
+		return 0;
+	}
 	if (ev->flags & EVF_TRACK_ONLY)
 		return 0;
 	if (ev->type == EV_SYSCALL && s.path_len) {
