@@ -9,9 +9,17 @@ UNIQ="wt$$"	# prefix for every name a test creates
 cgroup2_root() { awk '$3 == "cgroup2" {print $2; exit}' /proc/self/mounts; }
 CGROOT=$(cgroup2_root)
 
-_deferred=()
-defer() { _deferred=("$*" "${_deferred[@]}"); }
-_run_deferred() { local c; for c in "${_deferred[@]}"; do eval "$c" >/dev/null 2>&1; done; _deferred=(); }
+# Cleanups live in a file, not a variable, so helpers called as $(scratch)
+# (a subshell) register theirs too. Run newest first.
+_DEFER_FILE=
+defer() { echo "$*" >>"${_DEFER_FILE:?defer outside a test}"; }
+_run_deferred() {
+	local c cmds=()
+	[ -f "$_DEFER_FILE" ] || return 0
+	mapfile -t cmds < <(tac "$_DEFER_FILE")
+	for c in "${cmds[@]}"; do eval "$c" >/dev/null 2>&1; done
+	rm -f "$_DEFER_FILE"
+}
 
 fail() { echo "    $*" >&2; exit 1; }
 assert_eq() { [ "$1" = "$2" ] || fail "expected '$2', got '$1'${3:+ ($3)}"; }
@@ -74,6 +82,7 @@ run_tests() {
 	local t rc
 	for t in $(declare -F | awk '{print $3}' | grep '^t_'); do
 		[ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $t "* ]] && continue
+		_DEFER_FILE=$(mktemp "/tmp/$UNIQ.$t.defer.XXXX")
 		( trap _run_deferred EXIT; "$t" ) >"/tmp/$UNIQ.$t.log" 2>&1
 		rc=$?
 		if [ $rc -eq 0 ]; then
