@@ -37,6 +37,7 @@ static struct egress_dyn_scope dyn[EGRESS_MAX_SCOPES];
 static struct attach_point att[MAX_ATTACH];
 static __u32 staged_gen;
 static bool staged;
+static bool stale[EGRESS_GENS];	/* inactive, to be emptied next tick */
 static uint64_t list_reloads, last_losses;
 
 static bool wanted(const struct policy *p)
@@ -240,9 +241,22 @@ static int egress_prepare(const struct policy *p, struct diags *d)
 	return 0;
 }
 
+/* The old generation is emptied a tick later, not now: a program that
+ * read active_gen just before the store may still be looking it up. */
 static void flip(__u32 gen)
 {
 	__atomic_store_n(&skel->bss->active_gen, gen, __ATOMIC_SEQ_CST);
+	stale[!gen] = true;
+	stale[gen] = false;
+}
+
+static void clear_stale(void)
+{
+	__u32 gen = !skel->bss->active_gen;
+
+	if (stale[gen] && !staged)
+		egress_clear(&maps, &written[gen]);
+	stale[gen] = false;
 }
 
 static void egress_commit(void)
@@ -344,6 +358,7 @@ static void egress_tick(void)
 	__u32 gen = skel->bss->active_gen & 1;
 
 	drain_and_flip();
+	clear_stale();
 	if (egress_watch_changed() && gen_policy[gen])
 		reload_lists();
 	gen = skel->bss->active_gen & 1;

@@ -35,8 +35,20 @@ static int keyvec_push(struct keyvec *kv, const void *key, size_t size)
 
 static void keyvec_clear(int fd, struct keyvec *kv)
 {
-	for (size_t i = 0; i < kv->n; i++)
-		bpf_map_delete_elem(fd, (char *)kv->v + i * kv->size);
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t at = 0;
+
+	while (at < kv->n) {
+		__u32 n = kv->n - at > 4096 ? 4096 : kv->n - at;
+
+		/* a batch stops at the first missing key: step over it */
+		if (bpf_map_delete_batch(fd, (char *)kv->v + at * kv->size, &n,
+					 &opts)) {
+			bpf_map_delete_elem(fd, (char *)kv->v + (at + n) * kv->size);
+			n++;
+		}
+		at += n;
+	}
 	kv->n = 0;
 }
 
@@ -44,6 +56,10 @@ void egress_clear(const struct egress_maps *m, struct egress_written *w)
 {
 	keyvec_clear(m->suspect, &w->nets[0]);
 	keyvec_clear(m->allow, &w->nets[1]);
+	for (int i = 0; i < 2; i++) {
+		w->vals[i].n = 0;
+		w->flushed[i] = 0;
+	}
 	keyvec_clear(m->cgroups, &w->cgs);
 	keyvec_clear(m->binaries, &w->bins);
 	w->entries = 0;
@@ -52,8 +68,10 @@ void egress_clear(const struct egress_maps *m, struct egress_written *w)
 
 void egress_written_free(struct egress_written *w)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		free(w->nets[i].v);
+		free(w->vals[i].v);
+	}
 	free(w->cgs.v);
 	free(w->bins.v);
 	memset(w, 0, sizeof(*w));
@@ -75,26 +93,56 @@ static void net_key(struct egress_net_key *k, __u32 gen, __u32 class,
 	}
 }
 
-/* which: 0 suspect_nets (class = action), 1 allow_nets (class = scope) */
+/* Write the entries queued since the last flush, in batches: one syscall
+ * per few thousand entries instead of one each keeps a 100,000-entry
+ * reload well under a second. */
+static int flush_nets(const struct egress_maps *m, struct egress_written *w)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	for (int i = 0; i < 2; i++) {
+		int fd = i ? m->allow : m->suspect;
+		struct keyvec *k = &w->nets[i], *v = &w->vals[i];
+
+		while (w->flushed[i] < k->n) {
+			size_t at = w->flushed[i];
+			__u32 n = k->n - at > 4096 ? 4096 : k->n - at;
+
+			if (bpf_map_update_batch(fd, (char *)k->v + at * k->size,
+						 (char *)v->v + at * v->size, &n,
+						 &opts)) {
+				/* no batch support: one by one */
+				if (bpf_map_update_elem(fd, (char *)k->v + at * k->size,
+							(char *)v->v + at * v->size,
+							BPF_ANY))
+					return -errno;
+				n = 1;
+			}
+			w->flushed[i] += n;
+		}
+	}
+	return 0;
+}
+
+/* which: 0 suspect_nets (class = action), 1 allow_nets (class = scope).
+ * Queued; flush_nets() writes them. */
 static int put_net(const struct egress_maps *m, int which, __u32 gen,
 		   __u32 class, __u32 id, const struct cidr *c,
 		   struct egress_written *w)
 {
 	struct egress_net_val v = { .list = id };
 	struct egress_net_key k;
-	int fd = which ? m->allow : m->suspect;
 
 	net_key(&k, gen, class, c);
-	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
-		return -errno;
 	w->entries++;
-	return keyvec_push(&w->nets[which], &k, sizeof(k));
+	return keyvec_push(&w->nets[which], &k, sizeof(k)) ?:
+	       keyvec_push(&w->vals[which], &v, sizeof(v));
 }
 
 int egress_put_allow(const struct egress_maps *m, __u32 gen, int scope,
 		     const struct cidr *c, struct egress_written *w)
 {
-	return put_net(m, 1, gen, scope, scope, c, w);
+	return put_net(m, 1, gen, scope, scope, c, w) ?: flush_nets(m, w);
 }
 
 static int or_bits(int fd, const void *key, size_t size, __u64 bits,
@@ -402,6 +450,7 @@ int egress_compile(const struct egress_maps *m, const struct egress_policy *ep,
 		err = err ?: write_scopes(m, ep, gen, &cf, w, d);
 	}
 	err = err ?: write_dyn(m, dyn, gen, &cf, w);
+	err = err ?: flush_nets(m, w);
 	if (!err && bpf_map_update_elem(m->config, &gen, &cf, BPF_ANY))
 		err = -errno;
 	return err;

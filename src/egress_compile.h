@@ -18,6 +18,8 @@ struct keyvec {
 /* What one generation holds. */
 struct egress_written {
 	struct keyvec nets[2];	/* 0: suspect_nets, 1: allow_nets */
+	struct keyvec vals[2];	/* their values */
+	size_t flushed[2];	/* nets[i] entries already in the map */
 	struct keyvec cgs;	/* scope_cgroups keys */
 	struct keyvec bins;	/* scope_binaries keys */
 	size_t entries;		/* list entries written (all lists) */
