@@ -83,14 +83,26 @@ example_policy() {
 	echo "$dir/$name"
 }
 
-docker_cgroup() { mk_cgroup "$UNIQ/system.slice/docker-$1.scope"; }
+# begin: a scratch directory $D and the test's cgroup parent $CGROOT/$UNIQ,
+# both removed at the end. (lib.sh's scratch and mk_cgroup register their
+# cleanup with defer, which is lost when they run inside $(...); so the
+# cleanup is registered here, in the test's own shell.)
+begin() {
+	D=$(mktemp -d "/tmp/$UNIQ.XXXX")
+	defer "rm -rf '$D'"
+	mkdir -p "$CGROOT/$UNIQ" || fail "cannot create cgroup $CGROOT/$UNIQ"
+	defer "rm_cgroup '$CGROOT/$UNIQ'"
+}
+# cgroup REL: create $CGROOT/$UNIQ/REL (removed with the parent).
+cgroup() { mkdir -p "$CGROOT/$UNIQ/$1" && echo "$CGROOT/$UNIQ/$1"; }
+docker_cgroup() { cgroup "system.slice/docker-$1.scope"; }
 kube_cgroup() {
-	mk_cgroup "$UNIQ/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod$2.slice/cri-containerd-$1.scope"
+	cgroup "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod$2.slice/cri-containerd-$1.scope"
 }
 
 t_docker_alert_and_plain() {
 	local d id cg out pol
-	d=$(scratch); id=$(hex64); cg=$(docker_cgroup "$id")
+	begin; d=$D; id=$(hex64); cg=$(docker_cgroup "$id")
 	mk_net
 	pol=$(example_policy "$d" egress-monitor.yaml)
 	out=$d/events.jsonl
@@ -117,7 +129,7 @@ t_docker_alert_and_plain() {
 
 t_kubepods_block_tcp_udp() {
 	local d id pod cg out pol
-	d=$(scratch); id=$(hex64); pod=$(cat /proc/sys/kernel/random/uuid | tr - _)
+	begin; d=$D; id=$(hex64); pod=$(cat /proc/sys/kernel/random/uuid | tr - _)
 	cg=$(kube_cgroup "$id" "$pod")
 	mk_net
 	pol=$(example_policy "$d" egress-monitor.yaml)
@@ -137,7 +149,7 @@ t_kubepods_block_tcp_udp() {
 
 t_ipv6_and_v4_mapped() {
 	local d id cg out pol
-	d=$(scratch); id=$(hex64); cg=$(docker_cgroup "$id")
+	begin; d=$D; id=$(hex64); cg=$(docker_cgroup "$id")
 	mk_net
 	pol=$(example_policy "$d" egress-monitor.yaml)
 	out=$d/events.jsonl
@@ -164,7 +176,7 @@ t_ipv6_and_v4_mapped() {
 # the daemon still running.
 t_big_list_and_reload() {
 	local d id cg out pol pid i
-	d=$(scratch); id=$(hex64); cg=$(docker_cgroup "$id")
+	begin; d=$D; id=$(hex64); cg=$(docker_cgroup "$id")
 	mk_net
 	pol=$(example_policy "$d" egress-monitor.yaml)
 	python3 - "$d/egress-threat-feed.txt" <<'EOF'
@@ -203,7 +215,7 @@ EOF
 # 20,000 connects to one listed destination: few events, exact counts.
 t_aggregation_counts() {
 	local d id cg out pol n sum events refused
-	d=$(scratch); id=$(hex64); cg=$(docker_cgroup "$id")
+	begin; d=$D; id=$(hex64); cg=$(docker_cgroup "$id")
 	mk_net
 	pol=$(example_policy "$d" egress-monitor.yaml)
 	out=$d/events.jsonl
@@ -228,9 +240,9 @@ t_aggregation_counts() {
 # a list.
 t_allowlist_scopes() {
 	local d id cg other step out pol
-	d=$(scratch); id=$(hex64)
+	begin; d=$D; id=$(hex64)
 	mk_net
-	step=$(mk_cgroup "$UNIQ/ci.slice/step.scope")
+	step=$(cgroup ci.slice/step.scope)
 	other=$(docker_cgroup "$id")
 	cp "$EXAMPLES/egress-allowlist.yaml" "$EXAMPLES/egress-threat-feed.txt" "$d/"
 	sed -i "s|cgroup: /ci.slice/step.scope|cgroup: /$UNIQ/ci.slice/step.scope|; s|container: 0123456789ab|container: ${id:0:12}|" \
@@ -253,7 +265,7 @@ t_allowlist_scopes() {
 
 t_raw_socket() {
 	local d id cg out pol
-	d=$(scratch); id=$(hex64); cg=$(docker_cgroup "$id")
+	begin; d=$D; id=$(hex64); cg=$(docker_cgroup "$id")
 	mk_net
 	pol=$(example_policy "$d" egress-monitor.yaml)
 	sed -i 's/raw_sockets: alert/raw_sockets: block/' "$pol"
@@ -265,7 +277,7 @@ t_raw_socket() {
 
 t_policy_errors() {
 	local d
-	d=$(scratch)
+	begin; d=$D
 	cat >"$d/bad.yaml" <<'EOF'
 network:
   egress:
