@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include "cgroup.h"
 
@@ -45,6 +47,48 @@ int cgroup_id_of(const char *rel, uint64_t *id)
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
 	*id = st.st_ino;
+	return 0;
+}
+
+#define FILEID_KERNFS 0xfe	/* include/linux/exportfs.h */
+
+int cgroup_path_of(uint64_t id, char *buf, size_t len)
+{
+	const char *root = cgroup2_root();
+	union {
+		struct file_handle fh;
+		char space[sizeof(struct file_handle) + sizeof(uint64_t)];
+	} h;
+	char link[64], full[PATH_MAX];
+	int mfd, fd, err = 0;
+	ssize_t n;
+	size_t rlen;
+
+	if (!root)
+		return -ENOENT;
+	h.fh.handle_bytes = sizeof(uint64_t);
+	h.fh.handle_type = FILEID_KERNFS;
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	mfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return -errno;
+	fd = open_by_handle_at(mfd, &h.fh, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		err = -errno;
+	close(mfd);
+	if (err)
+		return err;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, full, sizeof(full) - 1);
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	full[n] = '\0';
+	rlen = strlen(root);
+	if (strncmp(full, root, rlen) != 0)
+		return -EXDEV;
+	snprintf(buf, len, "%s", full[rlen] ? full + rlen : "/");
 	return 0;
 }
 

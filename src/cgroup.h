@@ -15,6 +15,10 @@ const char *cgroup2_root(void);
  * "a/b"): its inode number. 0 or -errno. */
 int cgroup_id_of(const char *rel, uint64_t *id);
 
+/* The path (from the cgroup2 root, "/a/b") of the cgroup with id, found
+ * through its file handle (cgroup ids are kernfs handles). 0 or -errno. */
+int cgroup_path_of(uint64_t id, char *buf, size_t len);
+
 /* Extract the container id from a cgroup path. Returns the runtime name
  * ("docker", "containerd", "crio", "podman", "kubepods") and copies the
  * 64-hex id into id (65 bytes), or returns NULL when the path names none. */
