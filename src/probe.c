@@ -645,6 +645,23 @@ static int silent_print(enum libbpf_print_level level, const char *fmt,
 
 static struct probe_result cache;
 static bool cache_valid;
+static bool feature_known[PF__COUNT];
+
+/* One feature only: what a module needs at load, without the cost of the
+ * whole table (BTF parsing, scratch cgroups, XDP on lo). */
+bool probe_has(enum probe_feature f)
+{
+	libbpf_print_fn_t old;
+
+	if (cache_valid || feature_known[f])
+		return cache.ok[f];
+	old = libbpf_set_print(silent_print);
+	cache.ok[f] = probes[f](&cache) == 0;
+	vmlinux_btf_free();
+	libbpf_set_print(old);
+	feature_known[f] = true;
+	return cache.ok[f];
+}
 
 int probe_run(struct probe_result *r)
 {

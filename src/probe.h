@@ -38,6 +38,8 @@ struct probe_result {
 int probe_run(struct probe_result *r);
 /* The cached result, probing on first use. Never NULL. */
 const struct probe_result *probe_cached(void);
+/* Probe (and cache) a single feature. */
+bool probe_has(enum probe_feature f);
 /* "lsm", "fentry", ...: the names used in text and JSON output. */
 const char *probe_feature_name(enum probe_feature f);
 void probe_print_text(const struct probe_result *r, FILE *out);

@@ -80,7 +80,7 @@ static int process_load(struct ring_buffer **rb)
 	skel->rodata->agent_tgid = getpid();
 	/* deny rules fail execve with EPERM where LSM programs attach; the
 	 * tracepoint falls back to SIGKILL elsewhere */
-	lsm_active = probe_cached()->ok[PF_LSM];
+	lsm_active = probe_has(PF_LSM);
 	bpf_program__set_autoload(skel->progs.deny_exec, lsm_active);
 	if (pin_root && (err = pin_maps(skel->obj, "process")))
 		return err;
