@@ -42,10 +42,14 @@ struct ev_strings {
 static bool split_event(const struct process_event *ev, size_t size,
 			struct ev_strings *s)
 {
-	size_t need = sizeof(*ev) + (size_t)ev->path_len + ev->args_len +
-		      ev->cwd_len + ev->cg_len;
+	size_t need;
 
-	if (size < sizeof(*ev) || need > size)
+	/* the header first: the lengths are in it */
+	if (size < sizeof(*ev))
+		return false;
+	need = sizeof(*ev) + (size_t)ev->path_len + ev->args_len +
+	       ev->cwd_len + ev->cg_len;
+	if (need > size)
 		return false;
 	s->path = ev->data;
 	s->path_len = ev->path_len;
