@@ -6,6 +6,7 @@ CC       ?= cc
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 SAN      ?=
 STATIC   ?=
+FUZZ     ?=
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
@@ -17,9 +18,17 @@ ifneq ($(STATIC),)
 LDFLAGS  += -static
 LDLIBS   := -l:libbpf.a -l:libelf.a -l:libz.a -l:libzstd.a -l:libyaml.a
 endif
+# UB aborts rather than printing and carrying on, so a test notices it.
 ifneq ($(SAN),)
-CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer
+CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=address,undefined
+endif
+# Objects for the libFuzzer targets (clang only): tests/fuzz/run.sh sets
+# FUZZ=1 CC=clang BUILD=build/fuzz.
+ifneq ($(FUZZ),)
+CFLAGS   += -DFUZZING -fsanitize=fuzzer-no-link,address,undefined \
+            -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -34,8 +43,10 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS  := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRCS))
 
-.PHONY: all clean test unit integration bench vmtest fuzz help
+.PHONY: all clean test unit integration bench vmtest fuzz fuzz-build help
 all: $(BUILD)/warden
 
 help:
@@ -43,7 +54,8 @@ help:
 	@echo "make test       unit tests, then real-kernel integration tests (root)"
 	@echo "make unit       unit tests only (no root, no kernel)"
 	@echo "make bench      benchmarks side by side with the peers (root)"
-	@echo "make SAN=1 test the same under ASan+UBSan"
+	@echo "make SAN=1 BUILD=build/san test   the same under ASan+UBSan"
+	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make STATIC=1   a static build/warden (for the qemu kernel matrix)"
 
 # vmlinux.h from the running kernel's BTF; the committed copy otherwise.
@@ -77,6 +89,12 @@ $(BUILD)/warden: $(OBJS)
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(LIB_OBJS)
+	$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer $(filter %.c %.o,$^) \
+		-o $@ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(BUILD)/helpers

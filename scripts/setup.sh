@@ -44,7 +44,7 @@ apt-get update -qq
 
 base_pkgs=(make gcc clang llvm pkg-config libelf-dev zlib1g-dev libzstd-dev
 	libyaml-dev libcmocka-dev iproute2 python3 util-linux procps
-	dnsmasq-base netcat-openbsd strace)
+	dnsmasq-base netcat-openbsd strace libclang-rt-14-dev valgrind)
 bpf_pkgs=(libbpf-dev bpftool)
 bench_pkgs=(libbpf-tools bpftrace auditd xdp-tools nftables iptables hyperfine
 	python3-matplotlib)

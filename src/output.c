@@ -62,16 +62,22 @@ void output_flush(void)
 	}
 }
 
+/* Unsigned arithmetic: boot_ns comes from an event record, and a bogus
+ * value there must give a wrong time, not signed overflow. Wall-clock
+ * times before 1970 cannot occur, so nothing real is lost. */
 static void format_time(char *buf, size_t len, uint64_t boot_ns)
 {
-	int64_t wall = (int64_t)boot_ns + out.wall_offset_ns;
-	time_t secs = wall / 1000000000LL;
+	uint64_t wall = boot_ns + (uint64_t)out.wall_offset_ns;
+	time_t secs = (time_t)(wall / 1000000000ULL);
 	struct tm tm;
 
-	gmtime_r(&secs, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ",
+	if (!gmtime_r(&secs, &tm)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (long long)(wall % 1000000000LL));
+		 tm.tm_min, tm.tm_sec, (unsigned)(wall % 1000000000ULL));
 }
 
 void output_begin(struct jbuf *j, const char *type, uint64_t boot_ns)

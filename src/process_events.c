@@ -33,7 +33,8 @@ static const char *mechanism_name(__u8 m)
 	}
 }
 
-/* The variable part, split. Lengths were checked against the size. */
+/* The variable part, split. Lengths were checked against the size and
+ * against the ABI's maxima. */
 struct ev_strings {
 	const char *path, *args, *cwd, *cg;
 	size_t path_len, args_len, cwd_len, cg_len;
@@ -42,10 +43,19 @@ struct ev_strings {
 static bool split_event(const struct process_event *ev, size_t size,
 			struct ev_strings *s)
 {
-	size_t need = sizeof(*ev) + (size_t)ev->path_len + ev->args_len +
-		      ev->cwd_len + ev->cg_len;
+	size_t need;
 
-	if (size < sizeof(*ev) || need > size)
+	/* the header first: the lengths are in it */
+	if (size < sizeof(*ev))
+		return false;
+	/* Each string is later copied into a buffer of the ABI's maximum
+	 * size; the kernel never writes more, a damaged record might. */
+	if (ev->path_len > PATH_MAX_LEN || ev->args_len > ARGS_MAX_LEN ||
+	    ev->cwd_len > PATH_MAX_LEN || ev->cg_len > CGPATH_MAX_LEN)
+		return false;
+	need = sizeof(*ev) + (size_t)ev->path_len + ev->args_len +
+	       ev->cwd_len + ev->cg_len;
+	if (need > size)
 		return false;
 	s->path = ev->data;
 	s->path_len = ev->path_len;

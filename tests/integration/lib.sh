@@ -2,7 +2,7 @@
 # then call run_tests. Every test runs in a subshell; whatever it registers
 # with `defer` is undone when it ends, pass or fail.
 set -u
-WARDEN=${WARDEN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/warden}
+WARDEN=${WARDEN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/${BUILD:-build}/warden}
 UNIQ="wt$$"	# prefix for every name a test creates
 
 # The cgroup v2 mount, from /proc/self/mounts (hybrid or unified layout).
@@ -96,7 +96,7 @@ run_tests() {
 }
 
 EVENTS="$(dirname "${BASH_SOURCE[0]}")/events.py"
-HELPERS=${HELPERS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/helpers}
+HELPERS=${HELPERS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/${BUILD:-build}/helpers}
 # events FILE count|get|validate ...: query JSON-lines output
 events() { python3 "$EVENTS" "$@"; }
 # wait_events FILE N K=V...: poll until at least N events match
