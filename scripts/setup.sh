@@ -3,10 +3,17 @@
 # Idempotent: running it twice changes nothing the second time.
 #   scripts/setup.sh          build + test dependencies
 #   scripts/setup.sh --bench  also the peers measured by `make bench`
+#   scripts/setup.sh --vm     also qemu for `make vmtest` (the kernel matrix)
 set -euo pipefail
 
-want_bench=0
-[ "${1:-}" = "--bench" ] && want_bench=1
+want_bench=0 want_vm=0
+for arg in "$@"; do
+	case $arg in
+	--bench) want_bench=1 ;;
+	--vm) want_vm=1 ;;
+	*) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
+	esac
+done
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "setup.sh: must run as root (it calls apt-get)" >&2
@@ -48,11 +55,17 @@ base_pkgs=(make gcc clang llvm pkg-config libelf-dev zlib1g-dev libzstd-dev
 bpf_pkgs=(libbpf-dev bpftool)
 bench_pkgs=(libbpf-tools bpftrace auditd xdp-tools nftables iptables hyperfine
 	python3-matplotlib)
+# vmtest downloads its kernels and busybox with apt-get download itself.
+vm_pkgs=(qemu-system-x86 cpio xz-utils)
 
 apt-get install -y -qq --no-install-recommends "${base_pkgs[@]}"
 apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bpf_pkgs[@]}"
 if [ "$want_bench" = 1 ]; then
 	apt-get install -y -qq --no-install-recommends "${bench_pkgs[@]}"
+fi
+
+if [ "$want_vm" = 1 ]; then
+	apt-get install -y -qq --no-install-recommends "${vm_pkgs[@]}"
 fi
 
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || true

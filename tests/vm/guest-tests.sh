@@ -1,0 +1,75 @@
+#!/bin/sh
+# In-guest checks for `make vmtest`, run by tests/vm/init under busybox sh
+# as root on a kernel booted with the BPF LSM enabled. Each check is a
+# vt_* function; run_all runs each in a subshell and prints
+#   VMTEST <name> ok
+#   VMTEST <name> FAIL <reason>
+# which tests/vm/run.sh collects into the kernel matrix.
+# Environment: WARDEN (the static binary), PROBE_JSON (`warden probe --json`).
+# To add a check: define vt_something, make it return non-zero (after
+# printing the reason on stdout or stderr) when it fails.
+
+# probe_is NAME true|false: what `warden probe --json` said about NAME.
+probe_is() {
+	case "$PROBE_JSON" in
+	*"\"$1\":$2,"* | *"\"$1\":$2}"*) return 0 ;;
+	esac
+	echo "probe says $1 is not $2"
+	return 1
+}
+
+# kernel_at_least MAJOR MINOR
+kernel_at_least() {
+	rel=$(uname -r)
+	maj=${rel%%.*}
+	rest=${rel#*.}
+	min=${rest%%[!0-9]*}
+	[ "$maj" -gt "$1" ] || { [ "$maj" -eq "$1" ] && [ "$min" -ge "$2" ]; }
+}
+
+vt_probe_runs() {
+	[ -n "$PROBE_JSON" ] || { echo "no probe output"; return 1; }
+	probe_is tracepoint true
+}
+
+# Booted with lsm=...,bpf: the whole point of these kernels.
+vt_probe_lsm() { probe_is lsm true; }
+vt_probe_fentry() { probe_is fentry true; }
+vt_probe_kprobe() { probe_is kprobe true; }
+vt_probe_tracing() { probe_is raw_tp true && probe_is tp_btf true; }
+vt_probe_cgroup_sock_addr() { probe_is cgroup_sock_addr true; }
+vt_probe_xdp() { probe_is xdp true; }
+vt_probe_maps_helpers() {
+	probe_is ringbuf true && probe_is lpm_trie true && probe_is send_signal true
+}
+# tcx arrived in 6.6: the probe must say no before, yes from there on.
+vt_probe_tcx() {
+	if kernel_at_least 6 6; then probe_is tcx true; else probe_is tcx false; fi
+}
+
+# Probing leaves nothing behind: no scratch cgroup, nothing on lo.
+vt_probe_cleans_up() {
+	for d in /sys/fs/cgroup/warden-probe.*; do
+		[ -e "$d" ] && { echo "left $d"; return 1; }
+	done
+	if ip link show lo | grep -q xdp; then
+		echo "XDP left on lo"
+		return 1
+	fi
+	return 0
+}
+
+run_all() {
+	sed -n 's/^\(vt_[a-z0-9_]*\)().*/\1/p' "$0" | while read -r t; do
+		out=$( ("$t") </dev/null 2>&1 )
+		rc=$?
+		name=${t#vt_}
+		if [ $rc -eq 0 ]; then
+			echo "VMTEST $name ok"
+		else
+			echo "VMTEST $name FAIL $(echo "$out" | tr '\n' ' ' | cut -c1-200)"
+		fi
+	done
+}
+
+run_all
