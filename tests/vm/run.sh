@@ -64,7 +64,9 @@ apt_download() {
 		log "apt-get download $spec failed: $out"
 		return 1
 	fi
-	find "$dir" -maxdepth 1 -name '*.deb' -newer "$dir/.stamp" | head -n1
+	# a fresh directory each time: apt keeps the archive's own mtime, so
+	# "newer than" would not find it
+	find "$dir" -maxdepth 1 -name '*.deb' | head -n1
 }
 
 # resolve_image SPEC: the versioned image package the meta package depends
@@ -72,7 +74,6 @@ apt_download() {
 resolve_image() {
 	local tmp deb dep name ver
 	tmp=$(mktemp -d)
-	touch "$tmp/.stamp"
 	deb=$(apt_download "$tmp" "$1") || { rm -rf "$tmp"; return 1; }
 	dep=$(dpkg-deb -f "$deb" Depends)
 	rm -rf "$tmp"
@@ -118,7 +119,6 @@ fetch_kernel() {
 	fi
 	log "$label: fetching $image"
 	tmp=$(mktemp -d)
-	touch "$tmp/.stamp"
 	deb=$(apt_download "$tmp" "$image") || { rm -rf "$tmp"; die "cannot fetch $image"; }
 	rm -rf "$dir.new"
 	extract_kernel "$deb" "$dir.new"
@@ -131,7 +131,6 @@ fetch_busybox() {
 	local dir=$CACHE/busybox tmp deb
 	[ -x "$dir/busybox" ] && return 0
 	tmp=$(mktemp -d)
-	touch "$tmp/.stamp"
 	deb=$(apt_download "$tmp" busybox-static) || { rm -rf "$tmp"; die "cannot fetch busybox-static"; }
 	mkdir -p "$tmp/x" "$dir"
 	dpkg-deb -x "$deb" "$tmp/x"
