@@ -4,6 +4,7 @@
 /* Every module of the agent, in load order. */
 struct module *const modules[] = {
 	&process_module,
+	&ingress_module,
 };
 const int n_modules = sizeof(modules) / sizeof(modules[0]);
 
