@@ -42,6 +42,8 @@ setup_net() {
 	defer "ip netns del $P"
 	ip netns add "$Q" || fail "cannot create netns"
 	defer "ip netns del $Q"
+	# whatever still runs inside them (deferred: runs before the del)
+	defer "ip netns pids $P | xargs -r kill; ip netns pids $Q | xargs -r kill"
 	quiet_ns "$P"
 	quiet_ns "$Q"
 	ip link add i0 netns "$P" type veth peer name o0 netns "$Q" ||
@@ -75,8 +77,8 @@ setup_net() {
 	for a in $ALLOWED $COUNTED $MOVER $QUARANTINED $OUTSIDE; do
 		inp ip neigh replace $a lladdr "$QMAC" dev i0 nud permanent
 	done
-	inp python3 "$TOOLS/echo_server.py" 7000 9999 >/dev/null 2>&1 &
-	defer "kill $!"
+	ip netns exec "$P" python3 "$TOOLS/echo_server.py" 7000 9999 \
+		>/dev/null 2>&1 3>&- &
 	for _ in $(seq 1 50); do
 		inp ss -ltn | grep -q ':9999 ' && return 0
 		sleep 0.05
@@ -93,7 +95,7 @@ policy() {
 # Start warden inside P (so it sees P's interfaces).
 start_in_p() {
 	local dir=$1; shift
-	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$P" "$WARDEN" >"$dir/warden-p"
+	printf '#!/bin/sh\nexec ip netns exec %s %s "$@" 3>&-\n' "$P" "$WARDEN" >"$dir/warden-p"
 	chmod +x "$dir/warden-p"
 	WARDEN="$dir/warden-p" start_warden "$dir/out" "$@"
 }
