@@ -20,6 +20,7 @@ make -s "$BUILD/warden" "$BUILD/ingress.skel.h" >/dev/null
 cc -O2 -std=gnu11 -Wall -Isrc -I"$BUILD" bench/ingress_prog_run.c -o "$HELPER" -lbpf
 
 cleanup() {
+	set +e	# remove everything even if one step fails
 	if [ -n "${WPID:-}" ]; then kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null; fi
 	ip netns del "${NS}r" 2>/dev/null
 	ip netns del "${NS}s" 2>/dev/null
