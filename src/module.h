@@ -31,6 +31,7 @@ struct module {
 
 extern struct module process_module;
 extern struct module egress_module;
+extern struct module ingress_module;
 extern struct module *const modules[];
 extern const int n_modules;
 

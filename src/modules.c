@@ -5,6 +5,7 @@
 struct module *const modules[] = {
 	&process_module,
 	&egress_module,
+	&ingress_module,
 };
 const int n_modules = sizeof(modules) / sizeof(modules[0]);
 
