@@ -634,16 +634,16 @@ static __always_inline void emit(const struct emit_args *a)
 	fill_header(ev, a);
 	if (a->guard)
 		ev->flags |= EVF_GUARD;
-	if (a->track_only) {
+	if (a->track_only)
 		ev->flags |= EVF_TRACK_ONLY;
-		goto out;
-	}
 	if (a->file) {
 		struct file *f = a->file;
 
 		bpf_core_read(&p, sizeof(p), &f->f_path);
 		pos = copy_path(ev, pos, &p, s, &ev->path_len, EVF_PATH_TRUNC);
 	}
+	if (a->track_only)
+		goto out;	/* the binary is all the process table needs */
 	if (a->with_args) {
 		struct task_struct *t = a->task;
 		struct fs_struct *fs = BPF_CORE_READ(t, fs);
@@ -714,11 +714,12 @@ int BPF_PROG(on_exec, struct task_struct *t, pid_t old_pid,
 		a.action = enforce(ph, a.rule, BPF_CORE_READ(t, tgid));
 	if (a.action == ACT_KILL || a.action == ACT_DENY)
 		a.mechanism = MECH_SIGKILL_TP;
-	if (acted(a.action) || (ph->observe & OBSERVE_EXEC)) {
-		a.file = f;
-		a.pi = pi;
-		emit(&a);
-	}
+	/* Unobserved execs still reach user space, as a short record with
+	 * the binary only, so every module's process table stays right. */
+	a.track_only = !acted(a.action) && !(ph->observe & OBSERVE_EXEC);
+	a.file = f;
+	a.pi = pi;
+	emit(&a);
 	return 0;
 }
 

@@ -57,6 +57,16 @@ void agent_stats_json(struct agent *a, struct jbuf *j)
 			modules[i]->stats(j);
 }
 
+uint64_t agent_lost(struct agent *a)
+{
+	uint64_t lost = 0;
+
+	for (int i = 0; i < n_modules; i++)
+		if (modules[i]->loaded && modules[i]->lost)
+			lost += modules[i]->lost();
+	return lost;
+}
+
 void agent_tick(struct agent *a)
 {
 	for (int i = 0; i < n_modules; i++)

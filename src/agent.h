@@ -2,6 +2,7 @@
  * the daemon and by `warden run`. */
 #ifndef WARDEN_AGENT_H
 #define WARDEN_AGENT_H
+#include <stdint.h>
 #include <bpf/libbpf.h>
 #include "diag.h"
 
@@ -20,5 +21,7 @@ struct agent {
 int agent_apply(struct agent *a, struct policy *p, struct diags *d);
 void agent_stats_json(struct agent *a, struct jbuf *j);
 void agent_tick(struct agent *a);
+/* Events lost by every loaded module's kernel side. */
+uint64_t agent_lost(struct agent *a);
 void agent_unload(struct agent *a);
 #endif

@@ -235,18 +235,15 @@ static void reload(struct daemon *dm)
 	output_flush();
 }
 
-static uint64_t total_lost(void)
+static uint64_t total_lost(struct daemon *dm)
 {
-	struct process_losses l;
-
-	process_losses(&l);
-	return l.ringbuf_full + out.failed;
+	return agent_lost(&dm->agent) + out.failed;
 }
 
 static void emit_stats(struct daemon *dm, bool final)
 {
 	struct jbuf j;
-	uint64_t lost = total_lost();
+	uint64_t lost = total_lost(dm);
 
 	if (!final && lost == dm->last_lost)
 		return;
@@ -285,7 +282,7 @@ static char *control_status(void *ctx)
 	jb_ku64(&j, "events_written", out.events);
 	jb_ku64(&j, "output_write_failed", out.failed);
 	agent_stats_json(&dm->agent, &j);
-	jb_ku64(&j, "lost_total", total_lost());
+	jb_ku64(&j, "lost_total", total_lost(dm));
 	jb_obj_close(&j);
 	jb_obj_close(&j);
 	return j.oom ? (jb_free(&j), NULL) : j.buf;

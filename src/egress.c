@@ -16,6 +16,7 @@
 #include "egress_events.h"
 #include "egress_watch.h"
 #include "log.h"
+#include "percpu.h"
 #include "module.h"
 #include "egress.skel.h"
 
@@ -38,7 +39,7 @@ static struct attach_point att[MAX_ATTACH];
 static __u32 staged_gen;
 static bool staged;
 static bool stale[EGRESS_GENS];	/* inactive, to be emptied next tick */
-static uint64_t list_reloads, last_losses;
+static uint64_t list_reloads;
 
 static bool wanted(const struct policy *p)
 {
@@ -316,29 +317,13 @@ static void reload_lists(void)
 		 written[gen].entries, (unsigned long long)(now_ms() - t0));
 }
 
-static uint64_t sum_percpu(int fd, __u32 key)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t vals[ncpu > 0 ? ncpu : 1], sum = 0;
-
-	if (ncpu <= 0 || bpf_map_lookup_elem(fd, &key, vals))
-		return 0;
-	for (int i = 0; i < ncpu; i++)
-		sum += vals[i];
-	return sum;
-}
-
-static void warn_losses(void)
+static uint64_t egress_lost(void)
 {
 	int fd = bpf_map__fd(skel->maps.egress_losses);
-	uint64_t lost = sum_percpu(fd, ELOSS_RINGBUF_FULL) +
-			sum_percpu(fd, ELOSS_OUTCOME_FULL);
 
-	if (lost > last_losses)
-		log_warn("egress: %llu connection reports or outcomes lost "
-			 "(see the stats event)",
-			 (unsigned long long)(lost - last_losses));
-	last_losses = lost;
+	/* a full aggregation table is not a loss: attempts then go one by one */
+	return percpu_sum(fd, ELOSS_RINGBUF_FULL) +
+	       percpu_sum(fd, ELOSS_OUTCOME_FULL);
 }
 
 /* Drain the epoch the kernel left a second ago, then switch epochs: the
@@ -364,7 +349,6 @@ static void egress_tick(void)
 	gen = skel->bss->active_gen & 1;
 	if (egress_needs_rescan(ep))
 		egress_rescan(&maps, ep, gen, &written[gen]);
-	warn_losses();
 }
 
 static void egress_stats(struct jbuf *j)
@@ -375,9 +359,9 @@ static void egress_stats(struct jbuf *j)
 	jb_ku64(j, "egress_attempts_reported", egress_counts.attempts);
 	jb_ku64(j, "egress_events", egress_counts.events);
 	jb_ku64(j, "egress_summaries", egress_counts.summaries);
-	jb_ku64(j, "egress_ringbuf_full", sum_percpu(fd, ELOSS_RINGBUF_FULL));
-	jb_ku64(j, "egress_agg_full", sum_percpu(fd, ELOSS_AGG_FULL));
-	jb_ku64(j, "egress_outcome_lost", sum_percpu(fd, ELOSS_OUTCOME_FULL));
+	jb_ku64(j, "egress_ringbuf_full", percpu_sum(fd, ELOSS_RINGBUF_FULL));
+	jb_ku64(j, "egress_agg_full", percpu_sum(fd, ELOSS_AGG_FULL));
+	jb_ku64(j, "egress_outcome_lost", percpu_sum(fd, ELOSS_OUTCOME_FULL));
 	jb_ku64(j, "egress_list_entries", written[gen].entries);
 	jb_ku64(j, "egress_list_bad_lines", written[gen].bad_lines);
 	jb_ku64(j, "egress_list_reloads", list_reloads);
@@ -408,6 +392,7 @@ struct module egress_module = {
 	.commit = egress_commit,
 	.abort = egress_abort,
 	.stats = egress_stats,
+	.lost = egress_lost,
 	.tick = egress_tick,
 	.unload = egress_unload,
 };

@@ -13,6 +13,7 @@
 #include "ingress_maps.h"
 #include "ingress_module.h"
 #include "log.h"
+#include "percpu.h"
 #include "module.h"
 #include "policy.h"
 #include "ingress.skel.h"
@@ -329,16 +330,10 @@ static void stats_iface(struct jbuf *j, __u32 gen, size_t i)
 	jb_obj_close(j);
 }
 
-static __u64 sum_loss(__u32 site)
+/* Drop events held back by the rate limit are sampling, not loss. */
+static uint64_t ingress_lost(void)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 vals[ncpu > 0 ? ncpu : 1], sum = 0;
-
-	if (ncpu <= 0 || bpf_map_lookup_elem(maps.losses, &site, vals))
-		return 0;
-	for (int i = 0; i < ncpu; i++)
-		sum += vals[i];
-	return sum;
+	return percpu_sum(maps.losses, INGRESS_LOSS_RINGBUF);
 }
 
 static void ingress_stats(struct jbuf *j)
@@ -346,8 +341,8 @@ static void ingress_stats(struct jbuf *j)
 	__u32 gen = active_gen();
 	const struct gen_state *g = &gens[gen];
 
-	jb_ku64(j, "ingress_ringbuf_full", sum_loss(INGRESS_LOSS_RINGBUF));
-	jb_ku64(j, "ingress_events_rate_limited", sum_loss(INGRESS_LOSS_RATE));
+	jb_ku64(j, "ingress_ringbuf_full", percpu_sum(maps.losses, INGRESS_LOSS_RINGBUF));
+	jb_ku64(j, "ingress_events_rate_limited", percpu_sum(maps.losses, INGRESS_LOSS_RATE));
 	jb_key(j, "ingress");
 	jb_arr_open(j);
 	for (size_t i = 0; g->p && g->p->ingress && i < g->c.nifaces; i++)
@@ -363,6 +358,7 @@ struct module ingress_module = {
 	.commit = ingress_commit,
 	.abort = ingress_abort,
 	.stats = ingress_stats,
+	.lost = ingress_lost,
 	.tick = ingress_tick,
 	.unload = ingress_unload,
 };

@@ -5,6 +5,7 @@
 #ifndef WARDEN_MODULE_H
 #define WARDEN_MODULE_H
 #include <stdbool.h>
+#include <stdint.h>
 #include <bpf/libbpf.h>
 #include "diag.h"
 #include "json.h"
@@ -23,6 +24,8 @@ struct module {
 	void (*abort)(void);
 	/* Counters, as keys of the open object j (for stats and status). */
 	void (*stats)(struct jbuf *j);
+	/* Events the kernel side could not deliver, all causes (stats). */
+	uint64_t (*lost)(void);
 	/* Periodic work (refresh lists, resync), once a second. */
 	void (*tick)(void);
 	void (*unload)(void);

@@ -49,6 +49,23 @@ static int parse_self_protection(struct policy *p, const struct ynode *n,
 	return 0;
 }
 
+static int parse_on_unsupported(struct policy *p, const struct ynode *n,
+				struct diags *d)
+{
+	const char *s;
+
+	if (ynode_str(n, &s, d))
+		return -EINVAL;
+	if (strcmp(s, "fail") && strcmp(s, "fallback")) {
+		diag_add(d, n->line, n->col, "on_unsupported: expected fallback "
+			 "(deny becomes kill where the kernel has no BPF LSM) or "
+			 "fail (refuse the policy there)");
+		return -EINVAL;
+	}
+	p->fail_unsupported = strcmp(s, "fail") == 0;
+	return 0;
+}
+
 static int parse_ignored(struct policy *p, const struct ynode *n,
 			 struct diags *d)
 {
@@ -64,6 +81,7 @@ static const struct {
 	{ "description", parse_ignored },
 	{ "observe", policy_parse_observe },
 	{ "self_protection", parse_self_protection },
+	{ "on_unsupported", parse_on_unsupported },
 	{ "rules", policy_parse_rules },
 	{ "network", policy_parse_network },
 };

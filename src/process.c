@@ -10,6 +10,7 @@
 #include "process.h"
 #include "process_compile.h"
 #include "guard.h"
+#include "percpu.h"
 #include "pin.h"
 #include "probe.h"
 #include "process.skel.h"
@@ -136,10 +137,30 @@ static int attach_syscall(int nr, struct diags *d)
 	return err;
 }
 
+/* A policy may insist that deny means EPERM, never a kill. */
+static int check_deny_supported(const struct policy *p, struct diags *d)
+{
+	if (!p->fail_unsupported || lsm_active)
+		return 0;
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct rule *r = &p->rules[i];
+
+		if (r->action != ACT_DENY)
+			continue;
+		diag_add(d, r->line, r->col, "rule \"%s\": deny needs BPF LSM, "
+			 "which this kernel does not offer (see warden probe), "
+			 "and the policy says on_unsupported: fail", r->name);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 static int process_prepare(const struct policy *p, struct diags *d)
 {
-	int err;
+	int err = check_deny_supported(p, d);
 
+	if (err)
+		return err;
 	staged_gen = !skel->bss->active_gen;
 	memset(sys_wanted, 0, sizeof(sys_wanted));
 	for (size_t i = 0; i < p->nrules; i++)
@@ -202,27 +223,20 @@ static void process_abort(void)
 	gen_policy[staged_gen] = NULL;
 }
 
-static uint64_t sum_percpu(int fd, __u32 key)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t vals[ncpu > 0 ? ncpu : 1], sum = 0;
-
-	/* The kernel fills one value per CPU; zeroed first all the same, as
-	 * valgrind only knows the lookup writes a single value_size. */
-	memset(vals, 0, sizeof(vals));
-	if (ncpu <= 0 || bpf_map_lookup_elem(fd, &key, vals))
-		return 0;
-	for (int i = 0; i < ncpu; i++)
-		sum += vals[i];
-	return sum;
-}
-
 void process_losses(struct process_losses *l)
 {
 	int fd = bpf_map__fd(skel->maps.losses);
 
-	l->ringbuf_full = sum_percpu(fd, LOSS_RINGBUF_FULL);
-	l->proc_map_full = sum_percpu(fd, LOSS_PROC_MAP_FULL);
+	l->ringbuf_full = percpu_sum(fd, LOSS_RINGBUF_FULL);
+	l->proc_map_full = percpu_sum(fd, LOSS_PROC_MAP_FULL);
+}
+
+static uint64_t process_lost(void)
+{
+	struct process_losses l;
+
+	process_losses(&l);
+	return l.ringbuf_full;
 }
 
 static void process_stats(struct jbuf *j)
@@ -259,5 +273,6 @@ struct module process_module = {
 	.commit = process_commit,
 	.abort = process_abort,
 	.stats = process_stats,
+	.lost = process_lost,
 	.unload = process_unload,
 };

@@ -110,6 +110,26 @@ YAML
 	fi
 }
 
+t_deny_required_fails_without_lsm() {
+	local s out
+	s=$(scratch)
+	out=$s/events.jsonl
+	make_tools "$s"
+	write_policy "$s/p.yaml" <<YAML
+on_unsupported: fail
+rules:
+  - { name: deny-tool, action: deny, match: { binary: $s/dir/tool } }
+YAML
+	if "$WARDEN" probe --json | grep -q '"lsm":true'; then
+		start_warden "$out" --policy "$s/p.yaml"
+		return 0
+	fi
+	"$WARDEN" daemon --policy "$s/p.yaml" --socket "$s/sock" -o "$out" 2>"$s/err" &&
+		fail "started although deny cannot be enforced"
+	assert_contains "$s/err" "deny needs BPF LSM"
+	assert_contains "$s/err" "p.yaml:3:5:"
+}
+
 t_prefix_and_basename_rules() {
 	local s out
 	s=$(scratch)
