@@ -53,6 +53,7 @@ in_cgroup() { local cg=$1; shift; sh -c 'echo $$ > "$1/cgroup.procs" && shift &&
 start_warden() {
 	local out=$1; shift
 	WARDEN_SOCK="$out.sock"
+	rm -f "$out.err"	# a "ready" from an earlier daemon is not this one's
 	"$WARDEN" daemon --output "$out" --socket "$WARDEN_SOCK" "$@" 2>"$out.err" &
 	local pid=$!
 	defer "stop_warden $pid"

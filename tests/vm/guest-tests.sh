@@ -61,6 +61,9 @@ vt_probe_cleans_up() {
 
 # start_daemon POLICY: warden daemon in the background until "ready".
 start_daemon() {
+	# a fresh log: the background shell truncates it only after the fork,
+	# and a "ready" left by the last daemon must not be read as this one's
+	rm -f /tmp/vt.err /tmp/vt.events
 	mkdir -p -m 700 /run/vt; "$WARDEN" daemon --policy "$1" --socket /run/vt/sock -o /tmp/vt.events \
 		2>/tmp/vt.err &
 	DAEMON=$!
