@@ -67,6 +67,11 @@ RULE_MAP(file_rules, struct file_id, 16384);	/* exact binaries */
 RULE_MAP(dir_rules, struct file_id, 16384);	/* directory prefixes */
 RULE_MAP(name_rules, struct name_key, 16384);	/* basenames */
 RULE_MAP(dirent_rules, struct dirent_key, 16384); /* exact paths by name */
+/* file rules: the file opened or created, by inode, directory entry, and
+ * directory prefix (the same three ways as binaries) */
+RULE_MAP(target_file_rules, struct file_id, 16384);
+RULE_MAP(target_dirent_rules, struct dirent_key, 16384);
+RULE_MAP(target_dir_rules, struct file_id, 16384);
 RULE_MAP(ancestor_rules, struct file_id, 16384);
 RULE_MAP(pid_rules, struct num_key, 16384);
 RULE_MAP(uid_rules, struct num_key, 16384);
@@ -108,6 +113,7 @@ struct scratch {
 	char path[2 * PATH_MAX_LEN];
 	struct name_key name;
 	struct dirent_key dirent;
+	struct rule_bits target;	/* file rules the opened file satisfies */
 	char guard_path[GUARD_PATH_LEN];
 };
 struct {
@@ -151,14 +157,14 @@ static __always_inline void file_id_of(struct file *f, struct file_id *id)
 }
 
 
-static __always_inline void or_dir_rules(struct dentry *d, __u32 gen,
-					 struct rule_bits *acc)
+static __always_inline void or_dir_rules(void *map, struct dentry *d,
+					 __u32 gen, struct rule_bits *acc)
 {
 	struct file_id id = { .gen = gen };
 	struct rule_bits *bits;
 
 	dentry_id(d, &id);
-	bits = bpf_map_lookup_elem(&dir_rules, &id);
+	bits = bpf_map_lookup_elem(map, &id);
 	if (bits)
 		or_bits(acc, bits);
 }
@@ -185,8 +191,8 @@ static long path_step(__u64 i, void *arg)
 	struct dentry *root = BPF_CORE_READ(vm, mnt_root);
 	struct dentry *parent = BPF_CORE_READ(d, d_parent);
 
-	if (i > 0 && w->dir_bits)
-		or_dir_rules(d, w->gen, w->dir_bits);
+	if ((i > 0 || w->dir_leaf) && w->dir_bits)
+		or_dir_rules(w->dir_map, d, w->gen, w->dir_bits);
 	if (d == root || d == parent) {
 		struct mount *mp = BPF_CORE_READ(m, mnt_parent);
 
@@ -345,7 +351,8 @@ static __always_inline void binary_bits(struct file *f, struct proc_info *pi,
 	struct file_id id;
 	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
 	__u32 len = BPF_CORE_READ(d, d_name.len);
-	struct path_walk w = { .buf = s->path, .dir_bits = acc, .gen = gen };
+	struct path_walk w = { .buf = s->path, .dir_bits = acc, .gen = gen,
+			       .dir_map = &dir_rules };
 	struct path fp;
 
 	file_id_of(f, &id);
@@ -537,6 +544,8 @@ struct emit_args {
 	bool track_only;	/* header only, not printed */
 	bool guard;		/* self-protection */
 	__u8 mechanism;
+	const struct path *tpath;	/* EV_FILE: the file, or its directory */
+	struct dentry *tname;		/* ... and then this name in it */
 };
 
 static __always_inline __u32 copy_path(struct process_event *ev, __u32 pos,
@@ -587,6 +596,26 @@ static __always_inline __u32 copy_cgroup(struct process_event *ev, __u32 pos,
 	if (trunc)
 		ev->flags |= EVF_CG_TRUNC;
 	return pos + n;
+}
+
+/* "/name" after the path just copied (a file about to be created). */
+static __always_inline __u32 append_name(struct process_event *ev, __u32 pos,
+					 struct dentry *d)
+{
+	__u32 len;
+
+	if (!d)
+		return pos;
+	len = BPF_CORE_READ(d, d_name.len) & 255;
+	if (!pos || ev->data[(pos - 1) & DATA_MASK] != '/') {	/* not "//x" */
+		ev->data[pos & DATA_MASK] = '/';
+		pos++;
+		ev->path_len++;
+	}
+	bpf_probe_read_kernel(&ev->data[pos & DATA_MASK], len,
+			      BPF_CORE_READ(d, d_name.name));
+	ev->path_len += len;
+	return pos + len;
 }
 
 static __always_inline void fill_header(struct process_event *ev,
@@ -641,6 +670,10 @@ static __always_inline void emit(const struct emit_args *a)
 
 		bpf_core_read(&p, sizeof(p), &f->f_path);
 		pos = copy_path(ev, pos, &p, s, &ev->path_len, EVF_PATH_TRUNC);
+	}
+	if (a->tpath) {
+		pos = copy_path(ev, pos, a->tpath, s, &ev->path_len, EVF_PATH_TRUNC);
+		pos = append_name(ev, pos, a->tname);
 	}
 	if (a->track_only)
 		goto out;	/* the binary is all the process table needs */
@@ -917,5 +950,185 @@ int on_guard(struct syscall_trace_enter *ctx)
 	a.action = act;
 	a.syscall_nr = nr;
 	emit(&a);
+	return 0;
+}
+
+/* ---- file rules ------------------------------------------------------ */
+
+#define FMODE_WRITE_BIT 0x2	/* fmode_t FMODE_WRITE: stable uapi-like value */
+
+/* The file rules that name this target: the file itself (when it exists),
+ * its directory entry, and every directory above it. dir is the path of
+ * the file (dir_is_leaf false) or of the directory it is in. */
+static __always_inline void target_bits(const struct path *dir, bool dir_is_leaf,
+					struct dentry *d, __u32 gen,
+					struct scratch *s)
+{
+	struct path_walk w = { .buf = s->path, .dir_bits = &s->target,
+			       .gen = gen, .dir_map = &target_dir_rules,
+			       .dir_leaf = dir_is_leaf };
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	__u32 len = BPF_CORE_READ(d, d_name.len);
+	struct file_id id = { .gen = gen };
+
+	__builtin_memset(&s->target, 0, sizeof(s->target));
+	if (BPF_CORE_READ(d, d_inode)) {
+		dentry_id(d, &id);
+		id.gen = gen;
+		lookup_or(&target_file_rules, &id, &s->target);
+	}
+	if (len < NAME_KEY_LEN) {
+		__builtin_memset(&s->dirent, 0, sizeof(s->dirent));
+		bpf_probe_read_kernel(s->dirent.name, len & (NAME_KEY_LEN - 1),
+				      BPF_CORE_READ(d, d_name.name));
+		dentry_id(parent, &s->dirent.dir);
+		s->dirent.dir.gen = gen;
+		lookup_or(&target_dirent_rules, &s->dirent, &s->target);
+	}
+	walk_path(dir, &w);
+}
+
+/* Decide an operation on a file: returns the rule's action (ACT_NONE if
+ * no file rule applies) and emits the event. */
+static __always_inline __u8 file_decide(const struct path *dir, bool dir_is_leaf,
+					struct dentry *d, bool write,
+					__u8 mechanism)
+{
+	struct emit_args a = { .type = EV_FILE, .rule = -1, .with_args = true };
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct policy_hdr *ph = current_policy(&a.gen);
+	struct scratch *s = get_scratch();
+	struct rule_bits *want;
+	struct proc_info *pi;
+	bool any = false;
+
+	if (!ph || !s || BPF_CORE_READ(t, tgid) == agent_tgid)
+		return ACT_NONE;
+	want = write ? &ph->file_write : &ph->file_read;
+	for (int i = 0; i < RULE_WORDS; i++)
+		any |= want->w[i] != 0;
+	if (!any)
+		return ACT_NONE;	/* no file rules: the common case, cheap */
+	target_bits(dir, dir_is_leaf, d, a.gen, s);
+	for (int i = 0; i < RULE_WORDS; i++)
+		s->target.w[i] &= want->w[i];
+	pi = proc_get(t);
+	if (!pi)
+		return ACT_NONE;
+	a.rule = match_rules(t, task_exe(t), pi, a.gen, ph, &s->target, false);
+	if (a.rule < 0)
+		return ACT_NONE;
+	a.action = ph->action[a.rule & (MAX_RULES - 1)];
+	if (!acted(a.action))
+		return a.action;
+	if (a.action == ACT_KILL || (a.action == ACT_DENY && mechanism == MECH_SIGKILL_TP))
+		bpf_send_signal(SIGKILL);
+	a.mechanism = a.action == ACT_ALERT ? MECH_NONE :
+		      a.action == ACT_KILL ? MECH_SIGKILL_TP : mechanism;
+	a.task = t;
+	a.pi = pi;
+	a.tpath = dir;
+	a.tname = dir_is_leaf ? d : NULL;
+	emit(&a);
+	return a.action;
+}
+
+/* Operations refused through LSM, counted. The count is also what keeps
+ * the compiler from folding the verdict into arithmetic (-(act == deny))
+ * that older verifiers cannot bound to [-4095, 0]. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lsm_denials SEC(".maps");
+
+static __always_inline int lsm_verdict(__u8 act)
+{
+	__u32 zero = 0;
+	__u64 *n;
+
+	/* with LSM, kill also stops the operation itself */
+	if (act != ACT_DENY && act != ACT_KILL)
+		return 0;
+	n = bpf_map_lookup_elem(&lsm_denials, &zero);
+	if (n)
+		*n += 1;
+	return -1;	/* -EPERM */
+}
+
+/* Opening: before O_TRUNC truncates and before any byte is read. */
+SEC("lsm/file_open")
+int BPF_PROG(deny_file_open, struct file *file, int ret)
+{
+	struct path p;
+	bool write;
+
+	if (ret)
+		return ret;
+	write = BPF_CORE_READ(file, f_mode) & FMODE_WRITE_BIT;
+	bpf_core_read(&p, sizeof(p), &file->f_path);
+	return lsm_verdict(file_decide(&p, false, p.dentry, write, MECH_LSM));
+}
+
+/* Creating (open O_CREAT, mknod): before the file exists. */
+SEC("lsm/path_mknod")
+int BPF_PROG(deny_file_create, const struct path *dir, struct dentry *dentry,
+	     umode_t mode, unsigned int dev, int ret)
+{
+	struct path p;
+
+	if (ret)
+		return ret;
+	bpf_core_read(&p, sizeof(p), dir);
+	return lsm_verdict(file_decide(&p, true, dentry, true, MECH_LSM));
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(deny_file_truncate, const struct path *path, int ret)
+{
+	struct path p;
+
+	if (ret)
+		return ret;
+	bpf_core_read(&p, sizeof(p), path);
+	return lsm_verdict(file_decide(&p, false, p.dentry, true, MECH_LSM));
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(deny_file_unlink, const struct path *dir, struct dentry *dentry,
+	     int ret)
+{
+	struct path p;
+
+	if (ret)
+		return ret;
+	bpf_core_read(&p, sizeof(p), dir);
+	return lsm_verdict(file_decide(&p, true, dentry, true, MECH_LSM));
+}
+
+/* Without LSM: after an open succeeded, look at the file it returned. The
+ * process dies before it returns to user space, so it never reads or
+ * writes through the descriptor; a create or truncate has happened. */
+SEC("tracepoint")
+int on_open_exit(struct syscall_trace_exit *ctx)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	long fd = ctx->ret;
+	struct file **fds, *f;
+	unsigned int max;
+	struct path p;
+
+	if (fd < 0)
+		return 0;
+	max = BPF_CORE_READ(t, files, fdt, max_fds);
+	if (fd >= max)
+		return 0;
+	fds = BPF_CORE_READ(t, files, fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return 0;
+	bpf_core_read(&p, sizeof(p), &f->f_path);
+	file_decide(&p, false, p.dentry,
+		    BPF_CORE_READ(f, f_mode) & FMODE_WRITE_BIT, MECH_SIGKILL_TP);
 	return 0;
 }

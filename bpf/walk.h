@@ -55,7 +55,9 @@ struct path_walk {
 	char *buf;		/* 2 * PATH_MAX_LEN bytes; string ends at PATH_MAX_LEN */
 	__u32 off;		/* out: string starts here */
 	bool truncated;
-	struct rule_bits *dir_bits; /* if set: OR of dir_rules over ancestors */
+	struct rule_bits *dir_bits; /* if set: OR of dir_map over ancestors */
+	void *dir_map;		/* directory rules: binaries' or opened files' */
+	bool dir_leaf;		/* the path is itself a directory to check */
 	__u32 gen;
 };
 

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "log.h"
@@ -31,9 +32,38 @@ DEFINE_LOG(log_warn, "warning: ", 1)
 DEFINE_LOG(log_info, "", 1)
 DEFINE_LOG(log_debug, "debug: ", log_verbose > 0)
 
+static char failed_prog[64];
+
+const char *log_libbpf_failed_prog(void)
+{
+	return failed_prog[0] ? failed_prog : NULL;
+}
+
+/* libbpf says which program the kernel refused ("prog 'X': failed to
+ * load"); remember it, as the fds of a failed object load are gone. */
+static void note_failed_prog(const char *fmt, va_list ap)
+{
+	char line[256], *p, *q;
+	va_list copy;
+
+	va_copy(copy, ap);
+	vsnprintf(line, sizeof(line), fmt, copy);
+	va_end(copy);
+	if (!strstr(line, "failed to load") || !(p = strstr(line, "prog '")))
+		return;
+	p += 6;
+	q = strchr(p, '\'');
+	if (q && q - p < (long)sizeof(failed_prog)) {
+		memcpy(failed_prog, p, q - p);
+		failed_prog[q - p] = '\0';
+	}
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
+	if (level == LIBBPF_WARN)
+		note_failed_prog(fmt, ap);
 	if (libbpf_quiet)
 		return 0;
 	if (level == LIBBPF_DEBUG && log_verbose < 2)

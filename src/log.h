@@ -15,6 +15,8 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_setup_libbpf(void);
 /* Set while probing, when failures are expected and must stay silent. */
 void log_libbpf_quiet(bool quiet);
+/* The program libbpf last reported the kernel refused, or NULL. */
+const char *log_libbpf_failed_prog(void);
 
 /* One line naming what is missing when the agent cannot start at all:
  * not root, no BTF, no bpffs. Returns 0 or -errno after printing. */

@@ -221,6 +221,7 @@ void policy_free(struct policy *p)
 		selector_free(&p->rules[i].sel);
 		free(p->rules[i].name);
 		free(p->rules[i].syscalls);
+		strv_free(&p->rules[i].files);
 	}
 	free(p->rules);
 	policy_ingress_free(p->ingress);

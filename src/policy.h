@@ -36,6 +36,9 @@ struct selector {
 /* binary value for executables with no name in any directory */
 #define FILELESS_BINARY "@fileless"
 
+#define FILE_ACCESS_READ	1u
+#define FILE_ACCESS_WRITE	2u	/* open for writing, create, truncate, unlink */
+
 struct rule {
 	char *name;
 	int line, col;
@@ -43,6 +46,8 @@ struct rule {
 	struct selector sel;
 	int *syscalls;		/* numbers; none: an exec rule */
 	size_t nsyscalls;
+	struct strv files;	/* a file rule: files opened/created/removed */
+	uint8_t access;		/* FILE_ACCESS_* bits, for file rules */
 };
 
 struct ingress_policy;

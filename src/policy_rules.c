@@ -8,7 +8,8 @@
 #include "yaml_tree.h"
 
 static const char *const rule_keys[] = {
-	"name", "action", "match", "not", "syscalls", "description", NULL
+	"name", "action", "match", "not", "syscalls", "files", "access",
+	"description", NULL
 };
 static const char *const selector_keys[] = {
 	"binary", "pid", "uid", "ancestor", "cgroup", "container", NULL
@@ -212,6 +213,59 @@ static int add_syscall(const struct ynode *n, void *arg)
 	return 0;
 }
 
+static int add_file(const struct ynode *n, void *arg)
+{
+	struct value_ctx *c = arg;
+	size_t len = strlen(n->scalar);
+
+	if (n->scalar[0] != '/')
+		return bad(c->d, n, "files: \"%s\" must be an absolute path (a "
+			   "directory ends in /)", n->scalar);
+	if (len >= PATH_MAX_LEN)
+		return bad(c->d, n, "files: path too long%s", "");
+	return strv_push(&c->r->files, n->scalar, n->line, n->col);
+}
+
+static int parse_access(struct rule *r, const struct ynode *n, struct diags *d)
+{
+	const char *s;
+
+	if (ynode_str(n, &s, d))
+		return -EINVAL;
+	if (!strcmp(s, "read"))
+		r->access = FILE_ACCESS_READ;
+	else if (!strcmp(s, "write"))
+		r->access = FILE_ACCESS_WRITE;
+	else if (!strcmp(s, "any"))
+		r->access = FILE_ACCESS_READ | FILE_ACCESS_WRITE;
+	else
+		return bad(d, n, "access: expected read, write or any, not \"%s\"", s);
+	return 0;
+}
+
+/* files: makes a file rule; it cannot also be a syscall rule. */
+static int parse_file_part(struct rule *r, const struct ynode *n,
+			   struct value_ctx *c, struct diags *d)
+{
+	const struct ynode *v = ymap_get(n, "files"), *acc = ymap_get(n, "access");
+	int err = 0;
+
+	if (acc && !v)
+		return bad(d, acc, "access: only for a rule with files:%s", "");
+	if (!v)
+		return 0;
+	r->access = FILE_ACCESS_READ | FILE_ACCESS_WRITE;
+	if (ynode_each_scalar(v, d, add_file, c))
+		err = -EINVAL;
+	else if (!r->files.n)
+		err = bad(d, v, "files: the list is empty%s", "");
+	if (acc && parse_access(r, acc, d))
+		err = -EINVAL;
+	if (ymap_get(n, "syscalls"))
+		err = bad(d, v, "a rule has files: or syscalls:, not both%s", "");
+	return err;
+}
+
 static int parse_rule(struct policy *p, struct rule *r, const struct ynode *n,
 		      struct diags *d)
 {
@@ -248,6 +302,8 @@ static int parse_rule(struct policy *p, struct rule *r, const struct ynode *n,
 		else if (!r->nsyscalls)
 			err = bad(d, v, "syscalls: the list is empty%s", "");
 	}
+	if (parse_file_part(r, n, &c, d))
+		err = -EINVAL;
 	return err;
 }
 

@@ -49,21 +49,23 @@ static void collect_maps(void)
 	maps.uid_rules = bpf_map__fd(skel->maps.uid_rules);
 	maps.cgroup_rules = bpf_map__fd(skel->maps.cgroup_rules);
 	maps.syscall_rules = bpf_map__fd(skel->maps.syscall_rules);
+	maps.target_file_rules = bpf_map__fd(skel->maps.target_file_rules);
+	maps.target_dir_rules = bpf_map__fd(skel->maps.target_dir_rules);
+	maps.target_dirent_rules = bpf_map__fd(skel->maps.target_dirent_rules);
 }
 
 /* Name the program the kernel refused, in one line. */
 static int explain_load_error(int err)
 {
-	struct bpf_program *prog;
+	const char *name = log_libbpf_failed_prog();
+	struct bpf_program *prog = name ?
+		bpf_object__find_program_by_name(skel->obj, name) : NULL;
 
-	bpf_object__for_each_program(prog, skel->obj) {
-		if (bpf_program__fd(prog) < 0 && bpf_program__autoload(prog)) {
-			log_err("the kernel refused BPF program %s (%s): %s; "
-				"run with -vv for the verifier log",
-				bpf_program__name(prog),
-				bpf_program__section_name(prog), strerror(-err));
-			return err;
-		}
+	if (prog) {
+		log_err("the kernel refused BPF program %s (%s): %s; run with "
+			"-vv for the verifier log", name,
+			bpf_program__section_name(prog), strerror(-err));
+		return err;
 	}
 	log_err("loading the process programs failed: %s", strerror(-err));
 	return err;
@@ -83,6 +85,10 @@ static int process_load(struct ring_buffer **rb)
 	 * tracepoint falls back to SIGKILL elsewhere */
 	lsm_active = probe_has(PF_LSM);
 	bpf_program__set_autoload(skel->progs.deny_exec, lsm_active);
+	bpf_program__set_autoload(skel->progs.deny_file_open, lsm_active);
+	bpf_program__set_autoload(skel->progs.deny_file_create, lsm_active);
+	bpf_program__set_autoload(skel->progs.deny_file_truncate, lsm_active);
+	bpf_program__set_autoload(skel->progs.deny_file_unlink, lsm_active);
 	if (pin_root && (err = pin_maps(skel->obj, "process")))
 		return err;
 	err = process_bpf__load(skel);
@@ -103,7 +109,11 @@ static int process_load(struct ring_buffer **rb)
 	err = pin_link(skel->links.on_exec, "process", "on_exec") ?:
 	      pin_link(skel->links.on_fork, "process", "on_fork") ?:
 	      pin_link(skel->links.on_exit, "process", "on_exit") ?:
-	      pin_link(skel->links.deny_exec, "process", "deny_exec");
+	      pin_link(skel->links.deny_exec, "process", "deny_exec") ?:
+	      pin_link(skel->links.deny_file_open, "process", "deny_file_open") ?:
+	      pin_link(skel->links.deny_file_create, "process", "deny_file_create") ?:
+	      pin_link(skel->links.deny_file_truncate, "process", "deny_file_truncate") ?:
+	      pin_link(skel->links.deny_file_unlink, "process", "deny_file_unlink");
 	if (err)
 		return err;
 	return rb_add(rb, bpf_map__fd(skel->maps.events), process_event_cb);
@@ -155,6 +165,48 @@ static int check_deny_supported(const struct policy *p, struct diags *d)
 	return 0;
 }
 
+/* Without LSM, file rules are checked when an open returns (and the caller
+ * killed before it uses the descriptor); attached only while a policy has
+ * file rules, so opens cost nothing otherwise. */
+static const char *const open_syscalls[] = { "open", "openat", "openat2", "creat" };
+#define N_OPEN (sizeof(open_syscalls) / sizeof(open_syscalls[0]))
+static struct bpf_link *open_links[N_OPEN];
+
+static bool has_file_rules(const struct policy *p)
+{
+	for (size_t i = 0; p && i < p->nrules; i++)
+		if (p->rules[i].files.n)
+			return true;
+	return false;
+}
+
+static int attach_open_fallback(struct diags *d)
+{
+	char tp[64];
+
+	for (size_t i = 0; i < N_OPEN; i++) {
+		if (open_links[i])
+			continue;
+		snprintf(tp, sizeof(tp), "sys_exit_%s", open_syscalls[i]);
+		open_links[i] = bpf_program__attach_tracepoint(
+			skel->progs.on_open_exit, "syscalls", tp);
+		if (!open_links[i] && errno != ENOENT) {
+			diag_add(d, 0, 0, "cannot watch %s for file rules: %s",
+				 tp, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static void detach_open_fallback(void)
+{
+	for (size_t i = 0; i < N_OPEN; i++) {
+		bpf_link__destroy(open_links[i]);
+		open_links[i] = NULL;
+	}
+}
+
 static int process_prepare(const struct policy *p, struct diags *d)
 {
 	int err = check_deny_supported(p, d);
@@ -176,6 +228,8 @@ static int process_prepare(const struct policy *p, struct diags *d)
 	for (int nr = 0; nr < SYSCALL_SLOTS; nr++)
 		if (sys_wanted[nr] && !sys_links[nr] && (err = attach_syscall(nr, d)))
 			return err;
+	if (!lsm_active && has_file_rules(p) && (err = attach_open_fallback(d)))
+		return err;
 	gen_policy[staged_gen] = p;
 	staged_guard = p->self_protection;
 	staged = true;
@@ -207,6 +261,8 @@ static void process_commit(void)
 	guard_set_action(skel, staged_guard);
 	staged = false;
 	detach_unwanted_syscalls();
+	if (!has_file_rules(gen_policy[staged_gen]))
+		detach_open_fallback();
 }
 
 static void process_abort(void)
@@ -220,6 +276,8 @@ static void process_abort(void)
 		for (size_t j = 0; j < active->rules[i].nsyscalls; j++)
 			sys_wanted[active->rules[i].syscalls[j]] = true;
 	detach_unwanted_syscalls();
+	if (!has_file_rules(active))
+		detach_open_fallback();
 	gen_policy[staged_gen] = NULL;
 }
 
@@ -257,6 +315,7 @@ const struct policy *process_policy_of_gen(__u32 gen)
 static void process_unload(void)
 {
 	guard_detach();
+	detach_open_fallback();
 	for (int nr = 0; nr < SYSCALL_SLOTS; nr++) {
 		bpf_link__destroy(sys_links[nr]);
 		sys_links[nr] = NULL;

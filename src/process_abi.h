@@ -85,6 +85,8 @@ struct policy_hdr {
 	struct rule_bits neg[DIM__COUNT];	/* rule negates the dim */
 	struct rule_bits exec_rules;		/* rules that apply at exec */
 	struct rule_bits fileless;		/* binary: @fileless */
+	struct rule_bits file_read;		/* file rules on reads */
+	struct rule_bits file_write;		/* file rules on writes/creates */
 	__u8 action[MAX_RULES];
 	__u32 used_dims;			/* bit per dim some rule uses */
 	__u32 observe;				/* OBSERVE_* */
@@ -121,6 +123,7 @@ enum event_type {
 	EV_FORK = 2,
 	EV_EXIT = 3,
 	EV_SYSCALL = 4,
+	EV_FILE = 5,		/* a file rule matched an open or a create */
 };
 
 #define EVF_ARGS_TRUNC	(1u << 0)
@@ -131,9 +134,9 @@ enum event_type {
 #define EVF_TRACK_ONLY	(1u << 5)	/* for the process table, not printed */
 #define EVF_GUARD	(1u << 6)	/* self-protection, not a policy rule */
 
-/* One process event. The variable part holds, in order: the binary's path,
- * argv (NUL-separated), cwd, the cgroup path; each *_len counts its bytes
- * without a terminating NUL. */
+/* One process event. The variable part holds, in order: the binary's path
+ * (for EV_FILE: the file opened or created), argv (NUL-separated), cwd, the
+ * cgroup path; each *_len counts its bytes without a terminating NUL. */
 struct process_event {
 	__u32 type;
 	__u32 size;			/* header + variable part */

@@ -72,7 +72,8 @@ static void warn_missing_binary(struct compile *c, const struct strv *s,
 
 /* The exact path's directory + name, so a file put there later (the binary
  * replaced after the policy loaded) matches too. */
-static int add_dirent(struct compile *c, const char *path, int rule)
+static int add_dirent_to(struct compile *c, int map_fd, const char *path,
+			 int rule)
 {
 	struct dirent_key k = { 0 };
 	const char *slash = strrchr(path, '/');
@@ -86,7 +87,34 @@ static int add_dirent(struct compile *c, const char *path, int rule)
 		return 0;
 	k.dir.gen = c->gen;
 	memcpy(k.name, slash + 1, strlen(slash + 1));
-	return or_rule(c->m->dirent_rules, &k, rule);
+	return or_rule(map_fd, &k, rule);
+}
+
+static int add_dirent(struct compile *c, const char *path, int rule)
+{
+	return add_dirent_to(c, c->m->dirent_rules, path, rule);
+}
+
+/* A file rule's target: exact file (inode and directory entry, so it may
+ * not exist yet), or a directory prefix. */
+static int add_target(struct compile *c, const struct strv *s, size_t i,
+		      int rule)
+{
+	const char *v = s->v[i];
+	struct file_id id = { .gen = c->gen };
+	bool dir = false;
+	int err = stat_id(v, &id, &dir);
+
+	if (v[strlen(v) - 1] == '/' || (!err && dir)) {
+		if (err) {
+			warn_at(c, s, i, "files directory", err);
+			return 0;
+		}
+		return or_rule(c->m->target_dir_rules, &id, rule);
+	}
+	if (!err && (err = or_rule(c->m->target_file_rules, &id, rule)))
+		return err;
+	return add_dirent_to(c, c->m->target_dirent_rules, v, rule);
 }
 
 static int add_binary(struct compile *c, const struct strv *s, size_t i,
@@ -249,8 +277,14 @@ static void add_header_bits(struct compile *c, const struct rule *r, int i)
 		if (r->sel.negated & (1u << dim))
 			set_bit(&c->hdr.neg[dim], i);
 	}
-	if (!r->nsyscalls)
+	if (r->files.n) {
+		if (r->access & FILE_ACCESS_READ)
+			set_bit(&c->hdr.file_read, i);
+		if (r->access & FILE_ACCESS_WRITE)
+			set_bit(&c->hdr.file_write, i);
+	} else if (!r->nsyscalls) {
 		set_bit(&c->hdr.exec_rules, i);
+	}
 	c->hdr.action[i] = r->action;
 }
 
@@ -267,6 +301,7 @@ static int compile_rule(struct compile *c, const struct rule *r, int i)
 	err = err ?: add_all(c, &r->sel.cgroup, add_cgroup, i);
 	err = err ?: add_all(c, &r->sel.container, add_container, i);
 	err = err ?: add_syscalls(c, r, i);
+	err = err ?: add_all(c, &r->files, add_target, i);
 	return err;
 }
 
@@ -311,6 +346,9 @@ static void clear_generation(const struct process_maps *m, __u32 gen)
 	clear_gen(m->ancestor_rules, sizeof(struct file_id), offsetof(struct file_id, gen), gen);
 	clear_gen(m->name_rules, sizeof(struct name_key), offsetof(struct name_key, gen), gen);
 	clear_gen(m->dirent_rules, sizeof(struct dirent_key), offsetof(struct dirent_key, dir.gen), gen);
+	clear_gen(m->target_file_rules, sizeof(struct file_id), offsetof(struct file_id, gen), gen);
+	clear_gen(m->target_dir_rules, sizeof(struct file_id), offsetof(struct file_id, gen), gen);
+	clear_gen(m->target_dirent_rules, sizeof(struct dirent_key), offsetof(struct dirent_key, dir.gen), gen);
 	clear_gen(m->pid_rules, sizeof(struct num_key), offsetof(struct num_key, gen), gen);
 	clear_gen(m->uid_rules, sizeof(struct num_key), offsetof(struct num_key, gen), gen);
 	clear_gen(m->cgroup_rules, sizeof(struct num_key), offsetof(struct num_key, gen), gen);

@@ -10,6 +10,7 @@ struct policy;
 struct process_maps {
 	int policy, file_rules, dir_rules, name_rules, dirent_rules, ancestor_rules;
 	int pid_rules, uid_rules, cgroup_rules, syscall_rules;
+	int target_file_rules, target_dir_rules, target_dirent_rules;
 };
 
 /* Write policy p into generation gen (cleared first). Warnings (paths that

@@ -20,6 +20,7 @@ static const char *type_name(__u32 t)
 	case EV_FORK: return "fork";
 	case EV_EXIT: return "exit";
 	case EV_SYSCALL: return "syscall";
+	case EV_FILE: return "file";
 	default: return "unknown";
 	}
 }
@@ -182,14 +183,19 @@ static void json_event(struct jbuf *j, const struct process_event *ev,
 		jb_str(j, binary);
 	else
 		jb_null(j);
-	if (ev->type == EV_EXEC || ev->type == EV_SYSCALL) {
+	if (ev->type == EV_FILE) {
+		jb_key(j, "file");
+		jb_strn(j, s->path, s->path_len);
+	}
+	if (ev->type == EV_EXEC || ev->type == EV_SYSCALL || ev->type == EV_FILE) {
 		json_args(j, s->args, s->args_len);
 		jb_kbool(j, "args_truncated", ev->flags & EVF_ARGS_TRUNC);
 		jb_key(j, "cwd");
 		jb_strn(j, s->cwd, s->cwd_len);
 	}
 	if (ev->flags & EVF_PATH_TRUNC)
-		jb_kbool(j, "binary_truncated", true);
+		jb_kbool(j, ev->type == EV_FILE ? "file_truncated" :
+			 "binary_truncated", true);
 	json_ids(j, ev);
 	json_ancestors(j, ev);
 	json_cgroup(j, ev, s);

@@ -130,6 +130,37 @@ YAML
 	assert_contains "$s/err" "p.yaml:3:5:"
 }
 
+t_file_rule_write_deny() {
+	local s out lsm rc
+	s=$(scratch)
+	out=$s/events.jsonl
+	mkdir -p "$s/prot" "$s/open"
+	echo original >"$s/prot/existing"
+	write_policy "$s/p.yaml" <<YAML
+rules:
+  - name: protect-dir
+    action: deny
+    files: [$s/prot/]
+    access: write
+YAML
+	start_warden "$out" --policy "$s/p.yaml"
+	lsm=false
+	"$WARDEN" probe --json | grep -q '"lsm":true' && lsm=true
+	sh -c "echo x > '$s/open/file'"; assert_eq $? 0 "write elsewhere"
+	cat "$s/prot/existing" >/dev/null; assert_eq $? 0 "reading is not writing"
+	sh -c "echo x >> '$s/prot/existing'"
+	rc=$?
+	if $lsm; then
+		assert_eq $rc 2 "open for write fails with EPERM (sh: cannot create)"
+		wait_events "$out" 1 type=file rule=protect-dir action=deny mechanism=lsm
+	else
+		assert_eq $rc 137 "killed before it writes"
+		wait_events "$out" 1 type=file rule=protect-dir action=deny mechanism=sigkill
+	fi
+	assert_eq "$(cat "$s/prot/existing")" original "content untouched"
+	assert_eq "$(events "$out" get file type=file)" "\"$s/prot/existing\""
+}
+
 t_prefix_and_basename_rules() {
 	local s out
 	s=$(scratch)

@@ -71,10 +71,17 @@ start_daemon() {
 	while ! grep -q ready /tmp/vt.err 2>/dev/null; do
 		i=$((i + 1))
 		[ $i -gt 300 ] && { cat /tmp/vt.err; return 1; }
-		kill -0 $DAEMON 2>/dev/null || { cat /tmp/vt.err; return 1; }
+		kill -0 $DAEMON 2>/dev/null || { cat /tmp/vt.err; debug_load "$1"; return 1; }
 		sleep 0.1
 	done
 }
+# The verifier's last words, on the console log (not in the matrix line).
+debug_load() {
+	"$WARDEN" daemon -vv --policy "$1" --socket /run/vt/dbg -o /dev/null 2>&1 |
+		grep -v 'CO-RE relocating\|relo #\|^libbpf: map\|^libbpf: prog .*: found' |
+		tail -n 25 | sed 's/^/VMDEBUG /' >/dev/console
+}
+
 stop_daemon() { kill $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null; }
 
 # A deny rule at exec: with BPF LSM execve fails with EPERM, the calling
@@ -104,6 +111,25 @@ vt_exec_kill_sigkill() {
 	[ $rc -eq 137 ] || { echo "rc=$rc, not killed"; grep killed /tmp/vt.events | cut -c1-600; cat /tmp/vt.err; return 1; }
 	grep -q '"action":"kill","mechanism":"sigkill"' /tmp/vt.events ||
 		{ echo "no sigkill event"; return 1; }
+}
+
+# A file deny rule: open() fails with EPERM before the file is created, and
+# an existing file is not truncated (O_TRUNC).
+vt_file_deny_eperm() {
+	mkdir -p /tmp/prot
+	echo original >/tmp/prot/existing
+	printf 'rules:\n  - { name: protect, action: deny, files: [/tmp/prot/], access: write }\n' >/tmp/fdeny.yaml
+	start_daemon /tmp/fdeny.yaml || return 1
+	new=$(sh -c 'echo x > /tmp/prot/new; echo "rc=$?"' 2>&1)
+	trunc=$(sh -c 'echo x > /tmp/prot/existing; echo "rc=$?"' 2>&1)
+	sleep 0.5
+	stop_daemon
+	case "$new" in *"not permitted"*rc=*) ;; *) echo "create not refused: $new"; return 1 ;; esac
+	[ -e /tmp/prot/new ] && { echo "/tmp/prot/new was created"; return 1; }
+	case "$trunc" in *"not permitted"*) ;; *) echo "truncate not refused: $trunc"; return 1 ;; esac
+	[ "$(cat /tmp/prot/existing)" = original ] || { echo "existing file changed"; return 1; }
+	grep -q '"type":"file".*"action":"deny","mechanism":"lsm"' /tmp/vt.events ||
+		{ echo "no lsm file event"; return 1; }
 }
 
 run_all() {
