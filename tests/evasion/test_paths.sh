@@ -4,6 +4,7 @@
 # table). Symlinks, hard links, relative paths, execveat(fd, "",
 # AT_EMPTY_PATH), execveat with a dirfd, /proc/self/fd/N and bind mounts
 # are in tests/integration/test_process.sh (t_kill_by_path_and_evasions).
+# shellcheck source-path=SCRIPTDIR source=../integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
 
 make_tools() { # DIR: DIR/dir/tool (denied by the policies) and DIR/dir/other
