@@ -184,6 +184,26 @@ YAML
 	in_cgroup "$cg" "$s/dir/tool"; assert_eq $? 137 "the rule itself"
 }
 
+# overlayfs gives the files it shows its own (dev, inode): an exact-file,
+# path or directory rule on the lower file does not match the overlay's
+# view of it, and an unprivileged user namespace may mount one. A name
+# rule does match (docs/security.md).
+t_overlayfs_limit() {
+	local s out
+	s=$(scratch); out=$s/ev.jsonl
+	make_tools "$s"
+	mkdir "$s/up" "$s/work" "$s/mnt"
+	write_policy "$s/p.yaml" <<YAML
+rules:
+  - { name: kill-it, action: kill, match: { binary: ["$s/dir/tool", "$s/dir/"] } }
+  - { name: kill-by-name, action: kill, match: { binary: other } }
+YAML
+	start_warden "$out" --policy "$s/p.yaml"
+	ovl() { unshare -Urm sh -c "mount -t overlay o -o lowerdir='$s/dir',upperdir='$s/up',workdir='$s/work' '$s/mnt' && exec '$s/mnt/$1'"; }
+	ovl tool; assert_eq $? 0 "limit: the overlay's view of a denied file"
+	ovl other; assert_eq $? 137 "a name rule matches through the overlay"
+}
+
 # The pid rule names a number: it matches whatever process holds that pid
 # when it execs (or makes the syscall), including one that reused it.
 # exec_id tells the two processes apart in events.
