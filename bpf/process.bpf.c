@@ -197,6 +197,12 @@ static long path_step(__u64 i, void *arg)
 		struct mount *mp = BPF_CORE_READ(m, mnt_parent);
 
 		if (mp == m || d == parent) {
+			/* its own parent but not a mount root: a pseudo file
+			 * (memfd_create); name it rather than print "/" */
+			if (d == parent && d != root && !c->name_full)
+				prepend_name(w->buf, &c->off, PATH_MASK,
+					     BPF_CORE_READ(d, d_name.name),
+					     BPF_CORE_READ(d, d_name.len));
 			c->done = true;
 			return 1;
 		}

@@ -15,6 +15,7 @@
 #include <grp.h>
 #include <time.h>
 #include "agent.h"
+#include "cgroup.h"
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
@@ -79,6 +80,8 @@ struct daemon {
 	int epfd, sigfd, inofd, timerfd;
 	char policy_dir[PATH_MAX], policy_base[NAME_MAX + 1];
 	uint64_t last_lost;
+	uint64_t *cg_ids;	/* what the policy's cgroup selectors resolve to */
+	size_t n_cg;
 	int ticks;
 	bool reload_pending;
 	bool stopping;
@@ -151,7 +154,10 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 
 static bool allow_untrusted;
 
-static struct policy *load_policy(const char *path)
+/* Load and check a policy file. A file that cannot be read or is not
+ * trusted is reported here in one line ending with stays; a file with
+ * errors is reported by its FILE:LINE:COL messages. */
+static struct policy *load_policy(const char *path, const char *stays)
 {
 	struct diags d;
 	struct policy *p;
@@ -159,15 +165,21 @@ static struct policy *load_policy(const char *path)
 
 	if (!path)
 		return policy_builtin();
+	if (access(path, R_OK)) {
+		log_err("cannot read policy %s: %s%s", path, strerror(errno), stays);
+		return NULL;
+	}
 	if (!allow_untrusted && file_trusted(path, why, sizeof(why))) {
 		log_err("refusing policy %s: %s (fix the permissions, or pass "
-			"--allow-untrusted-policy)", path, why);
+			"--allow-untrusted-policy)%s", path, why, stays);
 		return NULL;
 	}
 	diags_init(&d, path);
 	p = policy_load_file(path, &d);
 	diags_print(&d, stderr);
 	diags_free(&d);
+	if (!p && *stays)
+		log_err("policy %s rejected%s", path, stays);
 	return p;
 }
 
@@ -194,19 +206,75 @@ static void emit_policy_event(const char *status, const struct policy *p,
 	jb_free(&j);
 }
 
+/* The ids the active policy's cgroup selectors resolve to now (0: no
+ * such cgroup), in rule order. Returns the count, or -1 without memory. */
+static ssize_t policy_cgroup_ids(const struct policy *p, uint64_t **ids)
+{
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < p->nrules; i++)
+		n += p->rules[i].sel.cgroup.n;
+	*ids = calloc(n ? n : 1, sizeof(**ids));
+	if (!*ids)
+		return -1;
+	for (size_t i = 0; i < p->nrules; i++)
+		for (size_t j = 0; j < p->rules[i].sel.cgroup.n; j++, k++)
+			if (cgroup_id_of(p->rules[i].sel.cgroup.v[j], &(*ids)[k]))
+				(*ids)[k] = 0;
+	return (ssize_t)n;
+}
+
+/* A cgroup a rule names was removed or created again since the policy
+ * was compiled (a new cgroup has a new id): recompile, or the rule
+ * would keep pointing at the old id. Checked every tick; reported when
+ * it happens, not again until something changes once more. */
+static void check_policy_cgroups(struct daemon *dm)
+{
+	uint64_t *ids;
+	ssize_t n;
+
+	if (!dm->agent.active || !dm->o.policy_path)
+		return;
+	n = policy_cgroup_ids(dm->agent.active, &ids);
+	if (n < 0)
+		return;
+	if ((size_t)n == dm->n_cg && (!n || !memcmp(ids, dm->cg_ids, n * sizeof(*ids)))) {
+		free(ids);
+		return;
+	}
+	free(dm->cg_ids);
+	dm->cg_ids = ids;
+	dm->n_cg = (size_t)n;
+	log_info("a cgroup named by policy %s was removed or created: "
+		 "recompiling it", dm->o.policy_path);
+	dm->reload_pending = true;
+}
+
 static int apply_policy(struct daemon *dm, struct policy *p)
 {
 	struct diags d;
 	int err;
 
+	uint64_t *ids;
+	/* before compiling: a cgroup recreated meanwhile is seen next tick */
+	ssize_t n = policy_cgroup_ids(p, &ids);
+
+	if (n < 0)
+		return -ENOMEM;
 	diags_init(&d, p->file);
 	err = agent_apply(&dm->agent, p, &d);
 	diags_print(&d, stderr);
 	emit_policy_event(err ? "rejected" : "loaded", p, &d);
 	diags_free(&d);
-	if (err)
+	if (err) {
 		policy_free(p);
-	return err;
+		free(ids);
+		return err;
+	}
+	free(dm->cg_ids);
+	dm->cg_ids = ids;
+	dm->n_cg = (size_t)n;
+	return 0;
 }
 
 static void reload(struct daemon *dm)
@@ -218,10 +286,8 @@ static void reload(struct daemon *dm)
 		log_info("SIGHUP: running the built-in policy, nothing to reload");
 		return;
 	}
-	p = load_policy(dm->o.policy_path);
+	p = load_policy(dm->o.policy_path, "; the running policy stays in force");
 	if (!p) {
-		log_err("policy %s rejected; the running policy stays in force",
-			dm->o.policy_path);
 		emit_policy_event("rejected", NULL, NULL);
 		output_flush();
 		return;
@@ -245,8 +311,11 @@ static void emit_stats(struct daemon *dm, bool final)
 	struct jbuf j;
 	uint64_t lost = total_lost(dm);
 
-	if (!final && lost == dm->last_lost)
+	/* also after the output recovered: the stats line that told of the
+	 * loss may itself have been lost */
+	if (!final && lost == dm->last_lost && !out.resumed)
 		return;
+	out.resumed = false;
 	if (lost > dm->last_lost)
 		log_warn("%llu events lost since the last report (see the "
 			 "stats event); the consumer is too slow or the ring "
@@ -291,7 +360,7 @@ static char *control_status(void *ctx)
 static int control_apply(void *ctx, const char *path, char *msg, size_t len)
 {
 	struct daemon *dm = ctx;
-	struct policy *p = load_policy(path);
+	struct policy *p = load_policy(path, "");
 
 	if (!p) {
 		snprintf(msg, len, "policy %s rejected (see the daemon's log); "
@@ -410,6 +479,7 @@ static void on_tick(struct daemon *dm)
 	if (read(dm->timerfd, &expirations, sizeof(expirations)) < 0)
 		return;
 	agent_tick(&dm->agent);
+	check_policy_cgroups(dm);
 	if (dm->reload_pending)
 		reload(dm);
 	if (++dm->ticks % dm->o.stats_interval == 0) {
@@ -472,7 +542,7 @@ static int start(struct daemon *dm)
 	err = check_can_load_bpf();
 	if (err)
 		return err;
-	p = load_policy(dm->o.policy_path);
+	p = load_policy(dm->o.policy_path, "");
 	if (!p)
 		return -EINVAL;
 	err = output_open(dm->o.output_path, dm->o.fmt);
@@ -511,6 +581,7 @@ int cmd_daemon(int argc, char **argv)
 	}
 	control_close();
 	agent_unload(&dm.agent);
+	free(dm.cg_ids);
 	output_close();
 	proctable_free();
 	return err ? 1 : 0;

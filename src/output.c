@@ -1,10 +1,14 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "log.h"
 #include "output.h"
 
-struct output out;
+struct output out = { .fd = -1 };
 
 static int64_t now_ns(clockid_t c)
 {
@@ -22,17 +26,16 @@ void output_sync_clock(void)
 int output_open(const char *path, enum out_format fmt)
 {
 	out.fmt = fmt;
-	out.f = stdout;
+	out.fd = STDOUT_FILENO;
 	if (path && strcmp(path, "-") != 0) {
-		out.f = fopen(path, "a");
-		if (!out.f) {
+		out.fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (out.fd < 0) {
 			int err = -errno;
 
 			log_err("cannot open output %s: %s", path, strerror(errno));
 			return err;
 		}
 	}
-	setvbuf(out.f, NULL, _IOFBF, 1 << 16);
 	output_sync_clock();
 	return 0;
 }
@@ -40,26 +43,139 @@ int output_open(const char *path, enum out_format fmt)
 void output_close(void)
 {
 	output_flush();
-	if (out.f && out.f != stdout)
-		fclose(out.f);
-	out.f = NULL;
+	if (out.fd > STDERR_FILENO)
+		close(out.fd);
+	out.fd = -1;
+	free(out.buf);
+	free(out.ends);
+	out.buf = NULL;
+	out.ends = NULL;
+	out.len = out.cap = out.nlines = out.ends_cap = 0;
 }
 
+/* Once when writes start failing, once when they work again: a full disk
+ * or a closed pipe must not turn every event into a line on stderr. */
 static void note_write_error(int err)
 {
-	if (err == out.last_errno)
+	if (out.last_errno)
 		return;
 	out.last_errno = err;
+	out.failed_at_error = out.failed;
 	log_err("writing events failed: %s; events are being lost "
 		"(counted in the stats line)", strerror(err));
 }
 
+static void note_write_ok(void)
+{
+	if (!out.last_errno)
+		return;
+	log_info("writing events works again; %llu lost meanwhile (counted "
+		 "in the stats line)",
+		 (unsigned long long)(out.failed - out.failed_at_error));
+	out.last_errno = 0;
+	out.resumed = true;
+}
+
+/* write() all of buf[0..n); returns bytes written, errno set if short. */
+static size_t write_all(const char *buf, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t w = write(out.fd, buf + done, n - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			break;
+		}
+		done += (size_t)w;
+	}
+	return done;
+}
+
+/* The last n bytes written are the start of a line that did not fit
+ * (disk full): take them back from a file; elsewhere (a pipe) end the
+ * line with the next write. */
+static void cut_partial_line(size_t n)
+{
+	struct stat st;
+	off_t end;
+
+	if (!fstat(out.fd, &st) && S_ISREG(st.st_mode) &&
+	    (end = lseek(out.fd, 0, SEEK_CUR)) >= (off_t)n &&
+	    !ftruncate(out.fd, end - (off_t)n))
+		return;
+	out.torn = true;
+}
+
+/* Write the pending lines. Lines that did not reach the output are
+ * counted as failed and dropped (the consumer may never come back); a
+ * line cut in the middle is ended by the next successful write, so the
+ * output stays one JSON object per line. */
 void output_flush(void)
 {
-	if (out.f && fflush(out.f) != 0) {
-		note_write_error(errno);
-		clearerr(out.f);
+	size_t done, whole = 0;
+	int err;
+
+	if (out.fd < 0 || !out.len)
+		return;
+	if (out.torn) {
+		if (write_all("\n", 1) != 1) {
+			err = errno;
+			out.failed += out.nlines;
+			note_write_error(err);
+			goto drop;
+		}
+		out.torn = false;
 	}
+	done = write_all(out.buf, out.len);
+	err = errno;
+	while (whole < out.nlines && out.ends[whole] <= done)
+		whole++;
+	out.events += whole;
+	if (done == out.len) {
+		note_write_ok();
+		goto drop;
+	}
+	out.failed += out.nlines - whole;
+	if (done > (whole ? out.ends[whole - 1] : 0))
+		cut_partial_line(done - (whole ? out.ends[whole - 1] : 0));
+	note_write_error(err);
+drop:
+	out.len = 0;
+	out.nlines = 0;
+}
+
+/* Queue one line (plus '\n'); flushes first when the buffer is full. */
+static bool queue_line(const char *s, size_t n)
+{
+	if (out.len + n + 1 > out.cap)
+		output_flush();
+	if (n + 1 > out.cap) {
+		char *b = realloc(out.buf, n + 1 > 65536 ? n + 1 : 65536);
+
+		if (!b)
+			return false;
+		out.buf = b;
+		out.cap = n + 1 > 65536 ? n + 1 : 65536;
+	}
+	if (out.nlines == out.ends_cap) {
+		size_t c = out.ends_cap ? out.ends_cap * 2 : 256;
+		size_t *e = realloc(out.ends, c * sizeof(*e));
+
+		if (!e)
+			return false;
+		out.ends = e;
+		out.ends_cap = c;
+	}
+	memcpy(out.buf + out.len, s, n);
+	out.buf[out.len + n] = '\n';
+	out.len += n + 1;
+	out.ends[out.nlines++] = out.len;
+	return true;
 }
 
 /* Unsigned arithmetic: boot_ns comes from an event record, and a bogus
@@ -95,24 +211,21 @@ void output_begin(struct jbuf *j, const char *type, uint64_t boot_ns)
 
 void output_emit(struct jbuf *j, const char *text)
 {
-	int ok;
+	bool ok;
 
 	jb_obj_close(j);
-	if (out.fmt == FMT_TEXT && text)
-		ok = fprintf(out.f, "%s\n", text) >= 0;
-	else
-		ok = fwrite(j->buf, 1, j->len, out.f) == j->len &&
-		     fputc('\n', out.f) != EOF;
 	if (out.tap && !j->oom)
 		out.tap(j->buf, j->len);
-	if (ok && !j->oom) {
-		out.events++;
-		out.last_errno = 0;
-		return;
+	if (j->oom)
+		ok = false;
+	else if (out.fmt == FMT_TEXT && text)
+		ok = queue_line(text, strlen(text));
+	else
+		ok = queue_line(j->buf, j->len);
+	if (!ok) {
+		out.failed++;
+		note_write_error(ENOMEM);
 	}
-	out.failed++;
-	note_write_error(j->oom ? ENOMEM : errno);
-	clearerr(out.f);
 }
 
 void text_escape(char *buf, size_t len, const char *s, size_t n)

@@ -1,7 +1,9 @@
 /* Where events go and how they look: JSON Lines (default) or text. Every
- * write failure is counted and reported once per kind, never silently. */
+ * write failure is counted and reported once per episode (when writes start
+ * failing, and when they work again), never silently. */
 #ifndef WARDEN_OUTPUT_H
 #define WARDEN_OUTPUT_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "json.h"
@@ -9,11 +11,18 @@
 enum out_format { FMT_JSON, FMT_TEXT };
 
 struct output {
-	FILE *f;
+	int fd;
 	enum out_format fmt;
 	uint64_t events;	/* lines written */
 	uint64_t failed;	/* lines lost to write errors */
-	int last_errno;		/* reported once until it changes */
+	int last_errno;		/* set while writes fail: reported once */
+	uint64_t failed_at_error; /* failed when the episode began */
+	bool resumed;		/* writes work again: the next stats must go out */
+	bool torn;		/* a line was cut short: next write starts '\n' */
+	/* whole lines not written yet, and where each ends in buf */
+	char *buf;
+	size_t len, cap;
+	size_t *ends, nlines, ends_cap;
 	int64_t wall_offset_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	/* also given every JSON line written (control-socket subscribers) */
 	void (*tap)(const char *line, size_t len);
