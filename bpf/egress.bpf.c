@@ -14,6 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "bits.h"
 #include <bpf/bpf_endian.h>
 #include "egress_abi.h"
 
@@ -182,19 +183,6 @@ static __always_inline __u64 current_scopes(const struct egress_config *cf,
 	if (cf->uses_binary)
 		bin |= binary_scopes(gen);
 	return cf->scopes & cg & bin;
-}
-
-static __always_inline int lowest_bit(__u64 v)
-{
-	int n = 0;
-
-	if (!(v & 0xffffffffULL)) { n += 32; v >>= 32; }
-	if (!(v & 0xffffULL)) { n += 16; v >>= 16; }
-	if (!(v & 0xffULL)) { n += 8; v >>= 8; }
-	if (!(v & 0xfULL)) { n += 4; v >>= 4; }
-	if (!(v & 0x3ULL)) { n += 2; v >>= 2; }
-	if (!(v & 0x1ULL)) { n += 1; }
-	return n;
 }
 
 /* The first of scopes whose allow-list holds the address, or -1. */

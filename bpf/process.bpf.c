@@ -12,6 +12,7 @@
 #include <bpf/bpf_core_read.h>
 #include "process_abi.h"
 #include "walk.h"
+#include "bits.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -326,19 +327,6 @@ static __always_inline __u32 cgroup_path(struct task_struct *t, char *buf,
 }
 
 /* ---- rule matching --------------------------------------------------- */
-
-static __always_inline int lowest_bit(__u64 v)
-{
-	int n = 0;
-
-	if (!(v & 0xffffffffULL)) { n += 32; v >>= 32; }
-	if (!(v & 0xffffULL)) { n += 16; v >>= 16; }
-	if (!(v & 0xffULL)) { n += 8; v >>= 8; }
-	if (!(v & 0xfULL)) { n += 4; v >>= 4; }
-	if (!(v & 0x3ULL)) { n += 2; v >>= 2; }
-	if (!(v & 0x1ULL)) { n += 1; }
-	return n;
-}
 
 static __always_inline void lookup_or(void *map, void *key,
 				      struct rule_bits *acc)

@@ -164,7 +164,6 @@ static void json_process(struct jbuf *j, const struct egress_event *ev,
 static const char *json_cgroup(struct jbuf *j, uint64_t cgid, char *cid)
 {
 	const char *path = cgroup_path_cached(cgid);
-	const char *rt = path ? container_id_from_path(path, cid) : NULL;
 
 	jb_ku64(j, "cgroup_id", cgid);
 	jb_key(j, "cgroup");
@@ -172,14 +171,7 @@ static const char *json_cgroup(struct jbuf *j, uint64_t cgid, char *cid)
 		jb_str(j, path);
 	else
 		jb_null(j);
-	jb_key(j, "container_id");
-	if (rt)
-		jb_str(j, cid);
-	else
-		jb_null(j);
-	if (rt)
-		jb_kstr(j, "container_runtime", rt);
-	return rt ? cid : NULL;
+	return output_container(j, path, cid);
 }
 
 static void json_destination(struct jbuf *j, const struct egress_event *ev)

@@ -32,16 +32,17 @@ int ingress_event_cb(void *ctx, void *data, size_t size)
 	const struct ingress_event *e = data;
 	char ifname[IF_NAMESIZE], rule[80], src[INET6_ADDRSTRLEN],
 	     dst[INET6_ADDRSTRLEN], pbuf[8], text[512];
-	const char *proto;
+	const char *proto, *iface, *rule_name;
 
 	if (size < sizeof(*e))
 		return 0;
-	ingress_iface_name(e->ifindex, ifname);
-	ingress_rule_name_of_gen(e->gen, e->rule, rule, sizeof(rule));
+	/* both return their own string or the buffer they filled */
+	iface = ingress_iface_name(e->ifindex, ifname);
+	rule_name = ingress_rule_name_of_gen(e->gen, e->rule, rule, sizeof(rule));
 	proto = proto_name(e->proto, pbuf, sizeof(pbuf));
 	output_begin(&j, "ingress_drop", e->ktime);
-	jb_kstr(&j, "interface", ifname);
-	jb_kstr(&j, "rule", rule);
+	jb_kstr(&j, "interface", iface);
+	jb_kstr(&j, "rule", rule_name);
 	jb_ku64(&j, "len", e->len);
 	if (e->family) {
 		addr_text(e, e->src, src, sizeof(src));
@@ -58,9 +59,9 @@ int ingress_event_cb(void *ctx, void *data, size_t size)
 	text[0] = '\0';
 	if (out.fmt == FMT_TEXT)
 		snprintf(text, sizeof(text), "ingress_drop %s %s %s:%u -> %s:%u "
-			 "rule %s%s", ifname, e->family ? proto : "non-ip",
+			 "rule %s%s", iface, e->family ? proto : "non-ip",
 			 e->family ? src : "-", e->sport, e->family ? dst : "-",
-			 e->dport, rule, e->suppressed ? " (after suppressed drops)" : "");
+			 e->dport, rule_name, e->suppressed ? " (after suppressed drops)" : "");
 	output_emit(&j, text);
 	return 0;
 }

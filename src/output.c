@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "cgroup.h"
 #include "log.h"
 #include "output.h"
 
@@ -241,4 +242,20 @@ void text_escape(char *buf, size_t len, const char *s, size_t n)
 			buf[o++] = c;
 	}
 	buf[o < len ? o : len - 1] = '\0';
+}
+
+/* "container_id" (null when the path names none) and "container_runtime";
+ * returns the id (in cid, 65 bytes) or NULL. */
+const char *output_container(struct jbuf *j, const char *cgroup_path, char *cid)
+{
+	const char *rt = cgroup_path ? container_id_from_path(cgroup_path, cid) : NULL;
+
+	jb_key(j, "container_id");
+	if (rt)
+		jb_str(j, cid);
+	else
+		jb_null(j);
+	if (rt)
+		jb_kstr(j, "container_runtime", rt);
+	return rt ? cid : NULL;
 }

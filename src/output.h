@@ -42,6 +42,9 @@ void output_begin(struct jbuf *j, const char *type, uint64_t boot_ns);
  * text (one line, already escaped for a terminal) is written instead. */
 void output_emit(struct jbuf *j, const char *text);
 
+/* Container fields from a cgroup path (see cgroup.h); returns the id. */
+const char *output_container(struct jbuf *j, const char *cgroup_path, char *cid);
+
 /* Text helper: appends s to buf with control bytes shown as \xNN. */
 void text_escape(char *buf, size_t len, const char *s, size_t n);
 #endif

@@ -115,21 +115,14 @@ static void json_cgroup(struct jbuf *j, const struct process_event *ev,
 			const struct ev_strings *s)
 {
 	char path[CGPATH_MAX_LEN + 1], cid[CONTAINER_ID_LEN + 1];
-	const char *rt;
 
 	jb_ku64(j, "cgroup_id", ev->cgroup_id);
 	jb_key(j, "cgroup");
 	jb_strn(j, s->cg, s->cg_len);
 	memcpy(path, s->cg, s->cg_len);
 	path[s->cg_len] = '\0';
-	rt = strlen(path) == s->cg_len ? container_id_from_path(path, cid) : NULL;
-	jb_key(j, "container_id");
-	if (rt)
-		jb_str(j, cid);
-	else
-		jb_null(j);
-	if (rt)
-		jb_kstr(j, "container_runtime", rt);
+	/* a NUL inside the path is not a container's cgroup */
+	output_container(j, strlen(path) == s->cg_len ? path : NULL, cid);
 }
 
 static void json_rule(struct jbuf *j, const struct process_event *ev)
