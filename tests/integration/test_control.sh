@@ -122,4 +122,32 @@ t_untrusted_policy_allowed_by_flag() {
 	start_warden "$out" -p "$s/p.yaml" --allow-untrusted-policy
 }
 
+t_self_protection_reports_ptrace() {
+	local s out
+	s=$(scratch)
+	out=$s/events.jsonl
+	start_warden "$out"
+	timeout 2 strace -o /dev/null -p "$WARDEN_PID" 2>/dev/null
+	wait_events "$out" 1 type=syscall syscall=ptrace rule=self-protection action=alert
+	# reported once per process image and syscall, not per call
+	sleep 0.3
+	assert_eq "$(events "$out" count syscall=ptrace rule=self-protection)" 1 "one report"
+	kill -0 "$WARDEN_PID" || fail "agent died"
+}
+
+t_self_protection_kill() {
+	local s out rc
+	s=$(scratch)
+	out=$s/events.jsonl
+	printf 'self_protection: kill\n' >"$s/p.yaml"
+	start_warden "$out" --policy "$s/p.yaml"
+	# kill(2) aimed at the agent now kills the caller: stop it by socket
+	defer "'$WARDEN' stop --socket '$WARDEN_SOCK'; sleep 0.5"
+	timeout 5 strace -o /dev/null -p "$WARDEN_PID" 2>/dev/null
+	rc=$?
+	assert_eq "$rc" 137 "strace on the agent is killed"
+	wait_events "$out" 1 rule=self-protection action=kill mechanism=sigkill
+	"$WARDEN" status --socket "$WARDEN_SOCK" >/dev/null || fail "agent not answering"
+}
+
 run_tests

@@ -157,6 +157,13 @@ t_counters_exact() {
 		fail "counted peer: ping failed"
 	! inq python3 "$TOOLS/ping.py" $QUARANTINED 10.77.1.1 5 0 0.05 >/dev/null ||
 		fail "quarantined peer answered"
+	# read live from the running daemon, then from its final stats line
+	"$WARDEN" status --socket "$WARDEN_SOCK" | python3 -c '
+import json, sys
+st = json.loads(sys.stdin.read())["stats"]
+print(json.dumps({"type": "stats", "ingress": st["ingress"]}))' >"$d/status" ||
+		fail "warden status"
+	assert_eq "$(counter "$d/status" counted)" "25 2450" "live counter (warden status)"
 	stop_warden "$WARDEN_PID"
 	# an echo request is 14 + 20 + 8 + 56 = 98 bytes on the wire
 	c=$(counter "$d/out" counted)
