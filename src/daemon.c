@@ -479,6 +479,7 @@ static void on_tick(struct daemon *dm)
 	if (read(dm->timerfd, &expirations, sizeof(expirations)) < 0)
 		return;
 	agent_tick(&dm->agent);
+	output_tick();
 	check_policy_cgroups(dm);
 	if (dm->reload_pending)
 		reload(dm);

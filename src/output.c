@@ -55,9 +55,12 @@ void output_close(void)
 }
 
 /* Once when writes start failing, once when they work again: a full disk
- * or a closed pipe must not turn every event into a line on stderr. */
+ * or a closed pipe must not turn every event into a line on stderr. Near
+ * a full disk small writes fit and large ones do not, so "works again" is
+ * only said after a second of writes without a failure (output_tick). */
 static void note_write_error(int err)
 {
+	out.ok_since = 0;
 	if (out.last_errno)
 		return;
 	out.last_errno = err;
@@ -68,8 +71,16 @@ static void note_write_error(int err)
 
 static void note_write_ok(void)
 {
-	if (!out.last_errno)
+	if (out.last_errno && !out.ok_since)
+		out.ok_since = now_ns(CLOCK_MONOTONIC);
+}
+
+void output_tick(void)
+{
+	if (!out.last_errno || !out.ok_since ||
+	    now_ns(CLOCK_MONOTONIC) - out.ok_since < 1000000000LL)
 		return;
+	out.ok_since = 0;
 	log_info("writing events works again; %llu lost meanwhile (counted "
 		 "in the stats line)",
 		 (unsigned long long)(out.failed - out.failed_at_error));

@@ -16,6 +16,7 @@ struct output {
 	uint64_t events;	/* lines written */
 	uint64_t failed;	/* lines lost to write errors */
 	int last_errno;		/* set while writes fail: reported once */
+	int64_t ok_since;	/* first good write after an error (monotonic) */
 	uint64_t failed_at_error; /* failed when the episode began */
 	bool resumed;		/* writes work again: the next stats must go out */
 	bool torn;		/* a line was cut short: next write starts '\n' */
@@ -33,6 +34,8 @@ extern struct output out;
 int output_open(const char *path, enum out_format fmt);
 void output_close(void);
 void output_flush(void);
+/* Once a second: announce that writing works again, when it does. */
+void output_tick(void);
 /* Resync the boot-time -> wall-clock offset (after NTP steps). */
 void output_sync_clock(void);
 
