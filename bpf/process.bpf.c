@@ -683,7 +683,7 @@ static __always_inline void emit(const struct emit_args *a)
 out:
 	ev->size = sizeof(*ev) + (pos & DATA_MASK);
 	if (bpf_ringbuf_output(&events, ev, ev->size & (EVBUF_LEN - 1), 0))
-		count_loss(LOSS_RINGBUF_FULL);
+		count_loss(a->track_only ? LOSS_TRACK_FULL : LOSS_RINGBUF_FULL);
 }
 
 /* ---- programs ------------------------------------------------------- */

@@ -287,6 +287,7 @@ void process_losses(struct process_losses *l)
 
 	l->ringbuf_full = percpu_sum(fd, LOSS_RINGBUF_FULL);
 	l->proc_map_full = percpu_sum(fd, LOSS_PROC_MAP_FULL);
+	l->track_full = percpu_sum(fd, LOSS_TRACK_FULL);
 }
 
 static uint64_t process_lost(void)
@@ -304,6 +305,7 @@ static void process_stats(struct jbuf *j)
 	process_losses(&l);
 	jb_ku64(j, "process_ringbuf_full", l.ringbuf_full);
 	jb_ku64(j, "process_table_full", l.proc_map_full);
+	jb_ku64(j, "process_track_lost", l.track_full);
 	jb_kstr(j, "exec_deny_mechanism", lsm_active ? "lsm" : "sigkill");
 }
 

@@ -10,6 +10,7 @@ struct policy;
 struct process_losses {
 	uint64_t ringbuf_full;
 	uint64_t proc_map_full;
+	uint64_t track_full;
 };
 
 void process_losses(struct process_losses *l);

@@ -167,6 +167,8 @@ struct process_event {
 enum loss_site {
 	LOSS_RINGBUF_FULL = 0,	/* bpf_ringbuf_output failed */
 	LOSS_PROC_MAP_FULL = 1,	/* process table full: ancestry degraded */
+	LOSS_TRACK_FULL = 2,	/* a process-table record (not an event) could
+				 * not be sent: user-space ancestry degraded */
 	LOSS__COUNT,
 };
 #endif
