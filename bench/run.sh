@@ -4,13 +4,16 @@
 # configuration per round, the order rotated each round), then a table of
 # medians, min-max and ratios to bare in bench/results.md plus a plot.
 #
-#   bench/run.sh                 full run (~10-15 min on 2 cores, limit 30)
-#   BENCH_QUICK=1 bench/run.sh   smoke run: small N, 3 runs (~3 min)
-#   BENCH_RUNS=N                 runs per configuration (default 7, quick 3)
+#   bench/run.sh                 full run (~20 min on 2 cores, limit 30)
+#   BENCH_QUICK=1 bench/run.sh   smoke run: small N, 3 runs (~4 min)
+#   BENCH_RUNS=N                 runs per configuration (default 5, quick 3)
 #   BENCH_WORKLOADS="exec open"  a subset of exec open connect build
 #   WARDEN=path BUILD=dir        where build/warden and build/bench live
 #
-# Needs root (BPF, auditd).  Raw data and logs go to bench/out/.
+# Then warden alone: event throughput and loss at overload, peak RSS with
+# 1,000,000 ingress prefixes, and the standalone bench/ingress.sh,
+# bench/egress.sh and bench/run_build.sh, whose tables are appended.
+# Needs root (BPF, auditd, netns).  Raw data and logs go to bench/out/.
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,10 +40,10 @@ set_sizes() {
 	if [ -n "${BENCH_QUICK:-}" ]; then
 		RUNS=${BENCH_RUNS:-3} N_EXEC=500 N_OPEN=50000 N_CONNECT=5000 BUILD_FILES=16
 		EVENT_EXEC_RATES="500" EVENT_SYSCALL_RATES="20000" EVENT_STEP_S=1
-		N_BURST=100000 N_EXEC_OVERLOAD=5000 RSS_RUNS=1 EXTRA_RUNS=2 FLOOD_SECONDS=1
+		N_BURST=100000 N_EXEC_OVERLOAD=10000 RSS_RUNS=1 EXTRA_RUNS=2 FLOOD_SECONDS=1
 		MODE="quick run (BENCH_QUICK=1)"
 	else
-		RUNS=${BENCH_RUNS:-7} N_EXEC=2000 N_OPEN=200000 N_CONNECT=20000 BUILD_FILES=40
+		RUNS=${BENCH_RUNS:-5} N_EXEC=2000 N_OPEN=200000 N_CONNECT=20000 BUILD_FILES=40
 		EVENT_EXEC_RATES="250 500 1000" EVENT_SYSCALL_RATES="10000 50000 100000" EVENT_STEP_S=2
 		N_BURST=200000 N_EXEC_OVERLOAD=15000 RSS_RUNS=3 EXTRA_RUNS=5 FLOOD_SECONDS=3
 		MODE="full run"
@@ -257,6 +260,9 @@ events_step() {
 	# events read from the ring buffer: all but warden's own policy/stats lines
 	total=$(grep -vc '"type":"\(policy\|stats\)"' "$out" || true)
 	others=$((total - delivered))
+	# what the other events were (type, comm, syscall), for the loss analysis
+	grep -v "\"rule\":\"$rule\"\|\"type\":\"\(policy\|stats\)\"" "$out" |
+		cut -c1-400 >"$LOGS/events-$test.others" || true
 	lost=$(stats_field "$out" lost_total)
 	full=$(stats_field "$out" process_ringbuf_full)
 	[ "$lost" != NA ] || note="no final stats event with lost_total; $note"
