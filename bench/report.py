@@ -136,7 +136,10 @@ def events_section(rows):
             "ring buffer is drained at SIGTERM. *others*: events of other processes that shared the "
             "ring buffer (warden's tamper guard reporting other daemons' `bpf()` calls). "
             "*overload* steps SIGSTOP the daemon while the events are generated, so the 4 MiB ring "
-            "buffer must overflow.", "",
+            "buffer must overflow. *exec-overload-forks* also prints every fork (`observe: fork`), so "
+            "each spawn is two events (its fork and its exec): warden sends every fork to user space "
+            "for its process table even when it does not print it, and `lost_total` counts those "
+            "unprinted records too.", "",
             "| step | event | paced at /s | generated | delivered | lost_total | delivered + lost − generated "
             "| others | achieved /s | every event delivered | note |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]

@@ -213,7 +213,12 @@ write_events_policy() {
 	    syscalls: [getppid]
 	    match: { binary: $WORK/wl_burst }
 	EOF
-	chmod 0600 "$WORK/policies/events.yaml"
+	# the same, and every fork printed: warden always sends each fork to
+	# user space (its process table needs it), printed or not, so in this
+	# variant every ring-buffer record of the exec workload is an event
+	{ cat "$WORK/policies/events.yaml"; echo "observe: { fork: true }"; } \
+		>"$WORK/policies/events-fork.yaml"
+	chmod 0600 "$WORK/policies/events.yaml" "$WORK/policies/events-fork.yaml"
 }
 
 # stats_field OUT FIELD: FIELD of warden's final stats event, or NA.
@@ -222,16 +227,18 @@ stats_field() {
 		grep -o "\"$2\":[0-9]*" | cut -d: -f2 | grep . || echo NA
 }
 
-# events_step TEST EVENT RATE N [stop|parallel]: start warden, generate N
-# events (EVENT exec or syscall) at RATE per second (0: as fast as one
-# producer can; parallel: two producers of N/2 each; stop: warden's
+# events_step TEST EVENT RATE N [stop|parallel|stop-fork]: start warden,
+# generate N events (EVENT exec or syscall) at RATE per second (0: as fast
+# as one producer can; parallel: two producers of N/2 each; stop: warden's
 # process is SIGSTOPped while the events are generated, so its ring buffer
-# overflows), stop warden, count.
+# overflows; stop-fork: the same with forks printed, so that each spawn is
+# two events, its fork and its exec), stop warden, count.
 events_step() {
 	local test=$1 ev=$2 rate=$3 n=$4 how=${5:-} out="$WORK/events-$1.out"
-	local cmd secs rule delivered total others lost full note=""
+	local cmd secs rule delivered total others lost full note="" policy=events
 	rm -f "$out"
-	if ! warden_start events "$out"; then
+	[ "$how" != stop-fork ] || { policy=events-fork how=stop; }
+	if ! warden_start "$policy" "$out"; then
 		record_event "$test" "$ev" "$rate" "$n" NA NA NA NA NA "$ACTIVE_NOTE"
 		return 0
 	fi
@@ -256,12 +263,16 @@ events_step() {
 	[ "$how" != stop ] || kill -CONT "$ACTIVE_PID"
 	warden_stop # SIGTERM: warden drains its ring buffer, then writes stats
 	[ -z "$WARDEN_DIED" ] || note="$WARDEN_DIED; $note"
-	delivered=$(grep -c "\"rule\":\"$rule\"" "$out" || true)
+	local pat="\"rule\":\"$rule\""
+	if [ "$policy" = events-fork ]; then # + the forks of the spawned children
+		pat="$pat\|\"type\":\"fork\".*\"comm\":\"wl_exec\"" n=$((2 * n))
+	fi
+	delivered=$(grep -c "$pat" "$out" || true)
 	# events read from the ring buffer: all but warden's own policy/stats lines
 	total=$(grep -vc '"type":"\(policy\|stats\)"' "$out" || true)
 	others=$((total - delivered))
 	# what the other events were (type, comm, syscall), for the loss analysis
-	grep -v "\"rule\":\"$rule\"\|\"type\":\"\(policy\|stats\)\"" "$out" |
+	grep -v "$pat\|\"type\":\"\(policy\|stats\)\"" "$out" |
 		cut -c1-400 >"$LOGS/events-$test.others" || true
 	lost=$(stats_field "$out" lost_total)
 	full=$(stats_field "$out" process_ringbuf_full)
@@ -291,6 +302,7 @@ measure_events() {
 	events_step syscall-max syscall 0 "$N_BURST"
 	events_step syscall-max-2 syscall 0 "$N_BURST" parallel
 	events_step exec-overload exec 0 "$N_EXEC_OVERLOAD" stop
+	events_step exec-overload-forks exec 0 "$N_EXEC_OVERLOAD" stop-fork
 	events_step syscall-overload syscall 0 "$N_BURST" stop
 }
 
