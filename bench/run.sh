@@ -4,7 +4,7 @@
 # configuration per round, the order rotated each round), then a table of
 # medians, min-max and ratios to bare in bench/results.md plus a plot.
 #
-#   bench/run.sh                 full run (~20 min on 2 cores, limit 30)
+#   bench/run.sh                 full run (~11 min on 2 cores, limit 30)
 #   BENCH_QUICK=1 bench/run.sh   smoke run: small N, 3 runs (~4 min)
 #   BENCH_RUNS=N                 runs per configuration (default 5, quick 3)
 #   BENCH_WORKLOADS="exec open"  a subset of exec open connect build
