@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 N=${1:-20000}
 RUNS=${2:-5}
 WARDEN=${WARDEN:-$PWD/build/warden}
-tmp=$(mktemp -d /tmp/warden-bench-egress.XXXX)
+tmp=$(mktemp -d /tmp/warden-bench-egress.XXXX)	# mode 0700: policies, socket
 wpid=
 cleanup() {
 	[ -n "$wpid" ] && kill "$wpid" 2>/dev/null && wait "$wpid" 2>/dev/null
@@ -49,12 +49,12 @@ YAML
 stats() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)], v[1]}'; }
 
 measure() {
-	local r
-	for r in $(seq 1 "$RUNS"); do "$tmp/connect_loop" "$N" 9; done | stats
+	for _ in $(seq 1 "$RUNS"); do "$tmp/connect_loop" "$N" 9; done | stats
 }
 
 with_warden() {	# with_warden POLICY-FILE: measure under the daemon
-	"$WARDEN" daemon -p "$1" -o "$tmp/events.jsonl" 2>"$tmp/err" &
+	# its own control socket: never collide with another daemon here
+	"$WARDEN" daemon -p "$1" -o "$tmp/events.jsonl" -s "$tmp/sock" 2>"$tmp/err" &
 	wpid=$!
 	for _ in $(seq 1 150); do
 		grep -q ready "$tmp/err" && break

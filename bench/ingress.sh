@@ -48,6 +48,7 @@ for n in 10 10000 1000000; do
 	printf '| warden ingress_xdp (LPM) | %s | %s | %s s |\n' "$n" "$ns" "$load"
 done
 if command -v xdp-filter >/dev/null; then
+	# shellcheck disable=SC2016 # expanded by the inner shell
 	# one shell: `ip netns exec` remounts /sys, and xdp-filter pins its
 	# maps in a bpffs the later commands must see
 	inr sh -c '
@@ -94,7 +95,9 @@ start_warden() {
 	          - name: flood
 	            cidr: 10.99.0.0/16
 	EOF
-	ip netns exec "${NS}r" "$WARDEN" daemon -p "$TMPD/p.yaml" -o "$TMPD/out" 2>"$TMPD/err" &
+	# its own control socket: never collide with another daemon here
+	ip netns exec "${NS}r" "$WARDEN" daemon -p "$TMPD/p.yaml" -o "$TMPD/out" \
+		-s "$TMPD/sock" 2>"$TMPD/err" &
 	WPID=$!
 	for _ in $(seq 1 100); do grep -q ready "$TMPD/err" && return 0; sleep 0.1; done
 	cat "$TMPD/err" >&2; exit 1

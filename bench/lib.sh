@@ -48,6 +48,19 @@ stop_pid() {
 	elapsed_since "$t0"
 }
 
+# stop_group PID: PID leads its own process group (setsid): SIGTERM to the
+# group, up to 10 s for PID to exit, then SIGKILL to what is left of it.
+stop_group() {
+	local pid=$1 i
+	kill -TERM -- "-$pid" 2>/dev/null || true
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL -- "-$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
 # elapsed_since EPOCHREALTIME-VALUE: seconds since then, 3 decimals.
 elapsed_since() {
 	local now=$EPOCHREALTIME

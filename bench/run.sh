@@ -4,13 +4,16 @@
 # configuration per round, the order rotated each round), then a table of
 # medians, min-max and ratios to bare in bench/results.md plus a plot.
 #
-#   bench/run.sh                 full run (~10-15 min on 2 cores, limit 30)
-#   BENCH_QUICK=1 bench/run.sh   smoke run: small N, 3 runs (~3 min)
-#   BENCH_RUNS=N                 runs per configuration (default 7, quick 3)
+#   bench/run.sh                 full run (~11 min on 2 cores, limit 30)
+#   BENCH_QUICK=1 bench/run.sh   smoke run: small N, 3 runs (~4 min)
+#   BENCH_RUNS=N                 runs per configuration (default 5, quick 3)
 #   BENCH_WORKLOADS="exec open"  a subset of exec open connect build
 #   WARDEN=path BUILD=dir        where build/warden and build/bench live
 #
-# Needs root (BPF, auditd).  Raw data and logs go to bench/out/.
+# Then warden alone: event throughput and loss at overload, peak RSS with
+# 1,000,000 ingress prefixes, and the standalone bench/ingress.sh,
+# bench/egress.sh and bench/run_build.sh, whose tables are appended.
+# Needs root (BPF, auditd, netns).  Raw data and logs go to bench/out/.
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,12 +39,15 @@ AUDIT_TOUCHED=""
 set_sizes() {
 	if [ -n "${BENCH_QUICK:-}" ]; then
 		RUNS=${BENCH_RUNS:-3} N_EXEC=500 N_OPEN=50000 N_CONNECT=5000 BUILD_FILES=16
+		EVENT_EXEC_RATES="500" EVENT_SYSCALL_RATES="20000" EVENT_STEP_S=1
+		N_BURST=100000 N_EXEC_OVERLOAD=10000 RSS_RUNS=1 EXTRA_RUNS=2 FLOOD_SECONDS=1
 		MODE="quick run (BENCH_QUICK=1)"
 	else
-		RUNS=${BENCH_RUNS:-7} N_EXEC=2000 N_OPEN=200000 N_CONNECT=20000 BUILD_FILES=40
+		RUNS=${BENCH_RUNS:-5} N_EXEC=2000 N_OPEN=200000 N_CONNECT=20000 BUILD_FILES=40
+		EVENT_EXEC_RATES="250 500 1000" EVENT_SYSCALL_RATES="10000 50000 100000" EVENT_STEP_S=2
+		N_BURST=200000 N_EXEC_OVERLOAD=15000 RSS_RUNS=3 EXTRA_RUNS=5 FLOOD_SECONDS=3
 		MODE="full run"
 	fi
-	N_EVENTS=$N_EXEC
 }
 
 preflight() {
@@ -59,31 +65,36 @@ preflight() {
 build_workloads() {
 	local w
 	mkdir -p "$BIN"
-	for w in exec open connect build; do
+	for w in exec open connect build syscall; do
 		"$CC" -O2 -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -o "$BIN/wl_$w" \
 			"$BENCH_DIR/wl_$w.c" || die "cannot compile bench/wl_$w.c"
 	done
 }
 
 prepare_work() {
-	WORK=$(mktemp -d /tmp/warden-bench.XXXXXX)
+	WORK=$(mktemp -d /tmp/warden-bench.XXXXXX) # mode 0700, root's
+	mkdir -m 0700 "$WORK/run"                 # the daemons' control sockets
 	mkdir -p "$LOGS"
-	rm -f "$LOGS"/*
+	rm -f "$LOGS"/* "$OUTDIR"/extra-*.md
 	OPEN_TARGET=$WORK/open-target
 	echo "warden bench" >"$OPEN_TARGET"
 	PORT=$(closed_loopback_port) || die "no closed loopback port in 20000-20099 outside the ephemeral range"
-	"$BENCH_DIR/policies/gen-rules1000.sh" 1000 >"$WORK/rules1000.yaml"
+	write_bench_policies
 	RAW=$OUTDIR/raw.tsv WARDEN_TSV=$OUTDIR/warden.tsv EVENTS_TSV=$OUTDIR/events.tsv
 	printf 'workload\tconfig\tround\tstatus\tseconds\tnote\n' >"$RAW"
 	printf 'config\tworkload\tround\tstartup_s\thwm_kib\tstop_s\n' >"$WARDEN_TSV"
-	printf 'test\texpected\tobserved\tseconds\tnote\n' >"$EVENTS_TSV"
+	printf 'test\tevent\trate\tgenerated\tdelivered\tlost_total\tringbuf_full\tothers\tseconds\tnote\n' >"$EVENTS_TSV"
 }
 
 # Leave nothing behind: the workload, the tool measured, auditd and its rules.
 cleanup() {
 	set +e # undo as much as possible, whatever fails
 	[ -z "${WL_PID:-}" ] || { kill -TERM "$WL_PID" 2>/dev/null; wait "$WL_PID" 2>/dev/null; }
+	# a standalone script: its own trap removes its netns and daemons
+	[ -z "${EXTRA_PID:-}" ] || stop_group "$EXTRA_PID"
+	[ -z "${ACTIVE_PID:-}" ] || kill -CONT "$ACTIVE_PID" 2>/dev/null # overload test
 	stop_active
+	[ -z "${NETNS:-}" ] || ip netns del "$NETNS" 2>/dev/null
 	[ -z "$AUDIT_TOUCHED" ] || audit_stop
 	[ -z "${WORK:-}" ] || rm -rf "$WORK"
 }
@@ -173,51 +184,203 @@ measure_rounds() {
 	done
 }
 
-# ---- event loss -----------------------------------------------------------
-# N execs of a uniquely named copy of /bin/true under the default policy
-# (exec + exit events); count the events that name it in warden's output.
+# ---- events: throughput and loss ------------------------------------------
+# One policy, two alert rules that only the bench's own marker binaries
+# match, so the events generated are known exactly:
+#  - bench-exec: one exec event per run of $WORK/wl_marker_true (a copy of
+#    /bin/true), spawned by wl_exec at a paced rate;
+#  - bench-burst: a syscall rule, one event per getppid() of $WORK/wl_burst
+#    (a copy of wl_syscall): the fastest event source there is.
+# Each step starts its own daemon, so the final stats event (written at
+# exit, after the ring buffer is drained) counts that step's losses only.
+# Other events (warden's tamper guard reports other processes' bpf() calls,
+# e.g. other daemons on this machine) share the ring buffer: they are
+# counted in the "others" column; a loss counter cannot say whose event it
+# lost, so with others present delivered + lost may exceed generated.
 
-# HOOK (format): the match assumes each exec and exit event line carries the
-# binary's path or comm.  Adjust once warden's JSON event format is fixed.
-count_marker_events() {
-	grep -c 'wl_marker_true' "$1" 2>/dev/null || true
-}
-
-# HOOK (counters): warden writes a final {"type":"stats",...,"lost_total":N}
-# event to its output at exit (daemon --stats-interval).  Record warden's own
-# loss count beside the inferred one; if the event is missing or renamed,
-# say so rather than report 0.
-warden_counters_hook() {
-	local stats lost
-	stats=$(grep '"type":"stats"' "$1" 2>/dev/null | tail -n 1)
-	lost=$(grep -o '"lost_total":[0-9]*' <<<"$stats" | cut -d: -f2)
-	if [ -n "$lost" ]; then
-		record_event warden_lost_total 0 "$lost" NA "warden's own ring-buffer loss counter (final stats event)"
-	else
-		record_event warden_lost_total 0 NA NA "TODO: no stats event with lost_total in warden's output"
-	fi
-}
-
-record_event() { # test expected observed seconds note
-	printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$EVENTS_TSV"
-}
-
-measure_event_loss() {
-	local out="$WORK/events.out" secs observed
-	[ -x "$WARDEN" ] || { record_event exec_exit_events NA NA NA "skipped: warden not built"; return 0; }
-	log "event loss: $N_EVENTS execs under warden-default"
+write_events_policy() {
 	cp /bin/true "$WORK/wl_marker_true"
-	if ! warden_start default "$out"; then
-		record_event exec_exit_events NA NA NA "$ACTIVE_NOTE"
+	cp "$BIN/wl_syscall" "$WORK/wl_burst"
+	cat >"$WORK/policies/events.yaml" <<-EOF
+	# generated by bench/run.sh: events only for the bench's marker binaries
+	name: bench-events
+	rules:
+	  - name: bench-exec
+	    action: alert
+	    match: { binary: $WORK/wl_marker_true }
+	  - name: bench-burst
+	    action: alert
+	    syscalls: [getppid]
+	    match: { binary: $WORK/wl_burst }
+	EOF
+	# the same, and every fork printed: warden always sends each fork to
+	# user space (its process table needs it), printed or not, so in this
+	# variant every ring-buffer record of the exec workload is an event
+	{ cat "$WORK/policies/events.yaml"; echo "observe: { fork: true }"; } \
+		>"$WORK/policies/events-fork.yaml"
+	chmod 0600 "$WORK/policies/events.yaml" "$WORK/policies/events-fork.yaml"
+}
+
+# stats_field OUT FIELD: FIELD of warden's final stats event, or NA.
+stats_field() {
+	grep '"type":"stats"' "$1" 2>/dev/null | tail -n 1 |
+		grep -o "\"$2\":[0-9]*" | cut -d: -f2 | grep . || echo NA
+}
+
+# events_step TEST EVENT RATE N [stop|parallel|stop-fork]: start warden,
+# generate N events (EVENT exec or syscall) at RATE per second (0: as fast
+# as one producer can; parallel: two producers of N/2 each; stop: warden's
+# process is SIGSTOPped while the events are generated, so its ring buffer
+# overflows; stop-fork: the same with forks printed, so that each spawn is
+# two events, its fork and its exec), stop warden, count.
+events_step() {
+	local test=$1 ev=$2 rate=$3 n=$4 how=${5:-} out="$WORK/events-$1.out"
+	local cmd secs rule delivered total others lost full note="" policy=events
+	rm -f "$out"
+	[ "$how" != stop-fork ] || { policy=events-fork how=stop; }
+	if ! warden_start "$policy" "$out"; then
+		record_event "$test" "$ev" "$rate" "$n" NA NA NA NA NA "$ACTIVE_NOTE"
 		return 0
 	fi
-	secs=$("$BIN/wl_exec" "$N_EVENTS" "$WORK/wl_marker_true" |
-		awk '$1 == "elapsed" { print $2 }') || secs=NA
-	warden_stop # SIGTERM: warden is expected to drain its ring buffer first
-	observed=$(count_marker_events "$out")
-	record_event exec_exit_events "$((2 * N_EVENTS))" "$observed" "$secs" \
-		"lines naming the binary; expected one exec + one exit event per run"
-	warden_counters_hook "$out"
+	if [ "$ev" = exec ]; then
+		cmd=("$BIN/wl_exec" "$n" "$WORK/wl_marker_true" "$rate") rule=bench-exec
+	else
+		cmd=("$WORK/wl_burst" "$n" "$rate") rule=bench-burst
+	fi
+	[ "$how" != stop ] || kill -STOP "$ACTIVE_PID"
+	if [ "$how" = parallel ]; then
+		cmd[1]=$((n / 2))
+		"${cmd[@]}" >"$LOGS/ev2.out" 2>&1 &
+		WL_PID=$!
+		secs=$("${cmd[@]}" 2>>"$LOGS/ev.err" | awk '$1 == "elapsed" { print $2 }')
+		wait "$WL_PID" || note="second producer failed"
+		WL_PID=""
+		secs=$(awk -v a="$secs" '$1 == "elapsed" && $2 > a { a = $2 } END { print a }' "$LOGS/ev2.out")
+	else
+		secs=$("${cmd[@]}" 2>>"$LOGS/ev.err" | awk '$1 == "elapsed" { print $2 }')
+	fi
+	[ -n "$secs" ] || { secs=NA note="workload failed: $(last_line "$LOGS/ev.err")"; }
+	[ "$how" != stop ] || kill -CONT "$ACTIVE_PID"
+	warden_stop # SIGTERM: warden drains its ring buffer, then writes stats
+	[ -z "$WARDEN_DIED" ] || note="$WARDEN_DIED; $note"
+	local pat="\"rule\":\"$rule\""
+	if [ "$policy" = events-fork ]; then # + the forks of the spawned children
+		pat="$pat\|\"type\":\"fork\".*\"comm\":\"wl_exec\"" n=$((2 * n))
+	fi
+	delivered=$(grep -c "$pat" "$out" || true)
+	# events read from the ring buffer: all but warden's own policy/stats lines
+	total=$(grep -vc '"type":"\(policy\|stats\)"' "$out" || true)
+	others=$((total - delivered))
+	# what the other events were (type, comm, syscall), for the loss analysis
+	grep -v "$pat\|\"type\":\"\(policy\|stats\)\"" "$out" |
+		cut -c1-400 >"$LOGS/events-$test.others" || true
+	lost=$(stats_field "$out" lost_total)
+	full=$(stats_field "$out" process_ringbuf_full)
+	[ "$lost" != NA ] || note="no final stats event with lost_total; $note"
+	record_event "$test" "$ev" "$rate" "$n" "$delivered" "$lost" "$full" "$others" "$secs" "$note"
+	log "  events $test: generated $n, delivered $delivered, lost_total $lost, others $others, ${secs}s"
+	rm -f "$out"
+}
+
+record_event() { # test event rate generated delivered lost ringbuf_full others seconds note
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$EVENTS_TSV"
+}
+
+measure_events() {
+	local r
+	[ -x "$WARDEN" ] || { record_event all NA NA NA NA NA NA NA NA "skipped: warden not built"; return 0; }
+	log "events: throughput (paced rates) and loss at overload"
+	write_events_policy
+	for r in $EVENT_EXEC_RATES; do
+		events_step "exec-$r" exec "$r" $((r * EVENT_STEP_S))
+	done
+	events_step exec-max exec 0 "$N_EXEC"
+	events_step exec-max-2 exec 0 "$N_EXEC" parallel
+	for r in $EVENT_SYSCALL_RATES; do
+		events_step "syscall-$r" syscall "$r" $((r * EVENT_STEP_S))
+	done
+	events_step syscall-max syscall 0 "$N_BURST"
+	events_step syscall-max-2 syscall 0 "$N_BURST" parallel
+	events_step exec-overload exec 0 "$N_EXEC_OVERLOAD" stop
+	events_step exec-overload-forks exec 0 "$N_EXEC_OVERLOAD" stop-fork
+	events_step syscall-overload syscall 0 "$N_BURST" stop
+}
+
+# ---- peak RSS with 1,000,000 ingress prefixes ------------------------------
+# A veth pair in a network namespace made here (never a host interface),
+# warden's XDP filter on one end with a list file of 1,000,000 IPv4 /32s.
+measure_ingress_rss() {
+	local d=$WORK/policies round
+	[ -x "$WARDEN" ] || return 0
+	log "peak RSS: default policy idle, and 1,000,000 ingress prefixes on a veth"
+	NETNS=wbench-rss-$$
+	ip netns add "$NETNS" || die "cannot create netns $NETNS"
+	ip -n "$NETNS" link add wb0 type veth peer name wb1
+	ip -n "$NETNS" link set wb0 up
+	ip -n "$NETNS" link set wb1 up
+	awk 'BEGIN { for (i = 0; i < 1000000; i++)
+		printf "10.%d.%d.%d\n", int(i / 65536), int(i / 256) % 256, i % 256 }' >"$d/ingress1m.txt"
+	cat >"$d/ingress1m.yaml" <<-EOF
+	# generated by bench/run.sh: 1,000,000 IPv4 prefixes denied on wb0
+	name: bench-ingress1m
+	network:
+	  ingress:
+	    interfaces:
+	      wb0:
+	        mode: xdp
+	        deny:
+	          - name: feed1m
+	            file: ingress1m.txt
+	EOF
+	chmod 0600 "$d/ingress1m.yaml" "$d/ingress1m.txt"
+	for ((round = 1; round <= RSS_RUNS; round++)); do
+		rss_one default "" "$round"
+		rss_one ingress1m "$NETNS" "$round"
+	done
+	ip netns del "$NETNS"
+	NETNS=""
+}
+
+rss_one() { # POLICY NETNS ROUND: start, idle 1 s, peak RSS, stop
+	if warden_start "$1" /dev/null "$2"; then
+		sleep 1
+		warden_stop
+	else
+		log "  $1: $ACTIVE_NOTE"
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "warden-$1" idle "$3" \
+		"$WARDEN_STARTUP" "$WARDEN_HWM" "$WARDEN_STOP" >>"$WARDEN_TSV"
+	log "  warden-$1 idle: ready after ${WARDEN_STARTUP}s, VmHWM $WARDEN_HWM KiB"
+}
+
+# ---- the standalone benchmarks ---------------------------------------------
+# bench/ingress.sh, bench/egress.sh and bench/run_build.sh print Markdown;
+# each lands in $OUTDIR/extra-NAME.md and report.py appends it to the
+# results.  Run in the background and waited for, so an interrupt stops
+# them (their own traps remove their namespaces and daemons).
+run_extra() { # NAME SCRIPT ARGS...
+	local name=$1 rc=0 t0=$SECONDS
+	shift
+	log "standalone: $*"
+	# setsid: its own process group, so cleanup can end it with every
+	# child (make, warden run) by the group id
+	WARDEN=$WARDEN BUILD=$(basename "$BUILD") FLOOD_SECONDS=$FLOOD_SECONDS \
+		setsid "$@" >"$OUTDIR/extra-$name.md" 2>"$LOGS/extra-$name.err" &
+	EXTRA_PID=$!
+	wait "$EXTRA_PID" || rc=$?
+	EXTRA_PID=""
+	if [ "$rc" != 0 ]; then
+		printf '\n**%s failed (exit %s):** %s\n' "$*" "$rc" \
+			"$(why_failed "$LOGS/extra-$name.err")" >>"$OUTDIR/extra-$name.md"
+	fi
+	log "  $name: $((SECONDS - t0)) s"
+}
+
+run_extras() {
+	[ -x "$WARDEN" ] || return 0
+	run_extra ingress "$BENCH_DIR/ingress.sh"
+	run_extra egress "$BENCH_DIR/egress.sh" "$N_CONNECT" "$EXTRA_RUNS"
+	run_extra run_build "$BENCH_DIR/run_build.sh" "$EXTRA_RUNS" "$BUILD_FILES"
 }
 
 # ---- report ---------------------------------------------------------------
@@ -233,6 +396,9 @@ write_meta() {
 			"$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" \
 			"$(nproc)" "$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)"
 		printf 'kernel\t%s\n' "$(uname -sr)"
+		printf 'load average\t%s at start, %s at the end (1, 5, 15 min; other jobs may share the cores)\n' \
+			"$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)"
+		printf 'duration\t%s min\n' "$(((SECONDS + 30) / 60))"
 		printf 'runs\t%s per configuration, round-robin\n' "$RUNS"
 		printf 'sizes\texec %s, open %s, connect %s (port %s), build %s files\n' \
 			"$N_EXEC" "$N_OPEN" "$N_CONNECT" "$PORT" "$BUILD_FILES"
@@ -269,17 +435,20 @@ report() {
 }
 
 main() {
+	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 	set_sizes
 	preflight
 	build_workloads
 	prepare_work
 	trap cleanup EXIT
-	trap 'exit 130' INT TERM
+	trap 'exit 130' INT TERM HUP
 	audit_save_state
 	log "warden bench: $MODE, $RUNS runs, workloads: ${WORKLOADS[*]}"
 	warm_up
 	measure_rounds
-	measure_event_loss
+	measure_events
+	measure_ingress_rss
+	run_extras
 	write_meta
 	report
 	log "bench: wrote $RESULTS_MD (raw data in $OUTDIR)"

@@ -4,7 +4,7 @@
 # enforce mode with the policy learned from an audit run. Prints markdown.
 #   bench/run_build.sh [RUNS] [FILES]      (root; default 5 runs, 40 files)
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 WARDEN=${WARDEN:-$PWD/build/warden}
 RUNS=${1:-5}
 FILES=${2:-40}
@@ -27,7 +27,7 @@ C
 		for i in $(seq 1 "$FILES"); do echo "int f$i(int);"; done
 		echo 'int main(void) { int s = 0;'
 		for i in $(seq 1 "$FILES"); do echo "s += f$i($i);"; done
-		echo 'printf("%d\n", s); return 0; }'
+		printf '%s\n' 'printf("%d\n", s); return 0; }'
 	} >"$d/main.c"
 	cat >"$d/Makefile" <<'M'
 SRCS := $(wildcard *.c)
@@ -52,7 +52,7 @@ time_one() { # CMD...: wall seconds
 }
 
 gen_project "$work/p"
-cd "$work/p"
+cd "$work/p" || exit 1
 "$WARDEN" run --learn "$work/learned.yaml" -- make -s -j2 app >/dev/null 2>"$work/learn.err" ||
 	{ echo "learn run failed"; cat "$work/learn.err"; exit 1; }
 make -s clean

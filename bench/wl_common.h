@@ -24,6 +24,19 @@ static inline void wl_report(double start)
 	fflush(stdout);
 }
 
+/* Sleep until CLOCK_MONOTONIC reaches DEADLINE (seconds, as wl_now). */
+static inline void wl_pace(double deadline)
+{
+	struct timespec ts;
+
+	if (deadline <= wl_now())
+		return;
+	ts.tv_sec = (time_t)deadline;
+	ts.tv_nsec = (long)((deadline - (double)ts.tv_sec) * 1e9);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
 /* Parse a positive count; exit with a usage message on anything else. */
 static inline long wl_count(const char *arg, const char *usage)
 {

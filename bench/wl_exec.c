@@ -1,5 +1,7 @@
 /* exec workload: N x posix_spawn(BINARY) and wait for each child.
- * usage: wl_exec N [BINARY]   (BINARY defaults to /bin/true) */
+ * usage: wl_exec N [BINARY [RATE]]   (BINARY defaults to /bin/true)
+ * RATE > 0 paces the spawns at RATE per second (absolute deadlines, so a
+ * late spawn does not shift the later ones); 0 or absent: as fast as it can. */
 #include <spawn.h>
 #include <sys/wait.h>
 #include "wl_common.h"
@@ -31,7 +33,8 @@ static int spawn_and_wait(const char *path)
 
 int main(int argc, char **argv)
 {
-	const char *usage = "wl_exec N [BINARY]";
+	const char *usage = "wl_exec N [BINARY [RATE]]";
+	double rate = argc > 3 ? atof(argv[3]) : 0;
 	const char *path = argc > 2 ? argv[2] : "/bin/true";
 	long n, i;
 	double t0;
@@ -40,9 +43,12 @@ int main(int argc, char **argv)
 		return fprintf(stderr, "usage: %s\n", usage), 2;
 	n = wl_count(argv[1], usage);
 	t0 = wl_now();
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (rate > 0)
+			wl_pace(t0 + (double)i / rate);
 		if (spawn_and_wait(path))
 			return 1;
+	}
 	wl_report(t0);
 	return 0;
 }

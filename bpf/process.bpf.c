@@ -682,6 +682,9 @@ static __always_inline void emit(const struct emit_args *a)
 	pos = copy_cgroup(ev, pos, a->task, s);
 out:
 	ev->size = sizeof(*ev) + (pos & DATA_MASK);
+	/* No BPF_RB_NO_WAKEUP for process-table records: the kernel wakes
+	 * the reader only for a record written into an empty buffer, so the
+	 * event after an unannounced record would wait unseen. */
 	if (bpf_ringbuf_output(&events, ev, ev->size & (EVBUF_LEN - 1), 0))
 		count_loss(a->track_only ? LOSS_TRACK_FULL : LOSS_RINGBUF_FULL);
 }
