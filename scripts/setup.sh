@@ -69,4 +69,6 @@ if [ "$want_vm" = 1 ]; then
 fi
 
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || true
+# tracepoint ids (syscall rules, the peers in make bench) come from tracefs
+[ -d /sys/kernel/tracing/events ] || mount -t tracefs tracefs /sys/kernel/tracing || true
 echo "setup.sh: done (libbpf $(pkg-config --modversion libbpf))"

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mount.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 
@@ -83,6 +84,17 @@ void log_libbpf_quiet(bool quiet)
 	libbpf_quiet = quiet;
 }
 
+/* Tracepoint ids are read from tracefs: mount it if nobody has. */
+static void ensure_tracefs(void)
+{
+	if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		log_warn("tracefs is not mounted and mounting it failed (%s): "
+			 "syscall rules cannot attach", strerror(errno));
+}
+
 int check_can_load_bpf(void)
 {
 	if (geteuid() != 0) {
@@ -95,5 +107,6 @@ int check_can_load_bpf(void)
 			"warden's CO-RE programs need CONFIG_DEBUG_INFO_BTF=y");
 		return -ENOENT;
 	}
+	ensure_tracefs();
 	return 0;
 }
