@@ -19,6 +19,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "preflight.h"
 #include "output.h"
 #include "pin.h"
 #include "policy.h"

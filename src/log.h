@@ -18,7 +18,4 @@ void log_libbpf_quiet(bool quiet);
 /* The program libbpf last reported the kernel refused, or NULL. */
 const char *log_libbpf_failed_prog(void);
 
-/* One line naming what is missing when the agent cannot start at all:
- * not root, no BTF, no bpffs. Returns 0 or -errno after printing. */
-int check_can_load_bpf(void);
 #endif

@@ -19,6 +19,7 @@
 #include "agent.h"
 #include "cgroup.h"
 #include "log.h"
+#include "preflight.h"
 #include "process.h"
 #include "process_abi.h"
 #include "proctable.h"
