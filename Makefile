@@ -10,9 +10,17 @@ FUZZ     ?=
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
-            -D_GNU_SOURCE -Isrc -I$(BUILD)
+            -Wmissing-prototypes -D_GNU_SOURCE -Isrc -Iinclude -I$(BUILD) \
+            -MMD -MP
+# vmlinux.h: the committed copy for the build architecture (CO-RE
+# relocates it on any kernel); VMLINUX_FROM_HOST=1 dumps the build host's
+# BTF instead.
+VMLINUX_DIR := bpf/vmlinux/$(ARCH)
+ifneq ($(VMLINUX_FROM_HOST),)
+VMLINUX_DIR := $(BUILD)/vmlinux
+endif
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
-            -Wno-unused-function -I$(BUILD) -Ibpf -Isrc
+            -Wno-unused-function -I$(VMLINUX_DIR) -Ibpf -Iinclude -MMD -MP
 LDLIBS   := -lbpf -lelf -lz -lyaml
 ifneq ($(STATIC),)
 LDFLAGS  += -static
@@ -31,13 +39,15 @@ CFLAGS   += -DFUZZING -fsanitize=fuzzer-no-link,address,undefined \
             -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
-SKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-SRCS     := $(wildcard src/*.c)
+# One folder per BPF object (bpf/MODULE/NAME.bpf.c), one per part of user
+# space (src/PART/*.c); objects mirror the tree under $(BUILD)/obj.
+BPF_SRCS := $(wildcard bpf/*/*.bpf.c)
+BPF_OBJS := $(patsubst %.bpf.c,$(BUILD)/obj/%.bpf.o,$(BPF_SRCS))
+SKELS    := $(addprefix $(BUILD)/,$(notdir $(BPF_SRCS:.bpf.c=.skel.h)))
+SRCS     := $(wildcard src/*/*.c)
 OBJS     := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
-LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
-GEN      := $(BUILD)/vmlinux.h $(BUILD)/syscall_table.h $(SKELS)
+LIB_OBJS := $(filter-out $(BUILD)/obj/cmd/main.o,$(OBJS))
+GEN      := $(BUILD)/syscall_table.h $(SKELS)
 
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS  := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRCS))
@@ -58,29 +68,30 @@ help:
 	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make STATIC=1   a static build/warden (for the qemu kernel matrix)"
 
-# vmlinux.h from the running kernel's BTF; the committed copy otherwise.
-$(BUILD)/vmlinux.h:
-	@mkdir -p $(BUILD)
-	@if [ -r /sys/kernel/btf/vmlinux ] && command -v $(BPFTOOL) >/dev/null; then \
-		$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@; \
-	else \
-		echo "vmlinux.h: no kernel BTF here, using bpf/vmlinux/vmlinux.h"; \
-		cp bpf/vmlinux/vmlinux.h $@; \
-	fi
+# Only with VMLINUX_FROM_HOST=1: the build host's own kernel types.
+$(BUILD)/vmlinux/vmlinux.h:
+	@mkdir -p $(@D)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
 # Syscall name -> number table for the build architecture.
 $(BUILD)/syscall_table.h: scripts/gen-syscalls.sh
 	@mkdir -p $(BUILD)
 	scripts/gen-syscalls.sh > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.h) $(wildcard src/*_abi.h)
+$(BUILD)/obj/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_DIR)/vmlinux.h
+	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
-	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+# build/NAME.skel.h from build/obj/bpf/MODULE/NAME.bpf.o
+define skel_rule
+$(BUILD)/$(notdir $(1:.bpf.o=.skel.h)): $(1)
+	$$(BPFTOOL) gen skeleton $$< > $$@.tmp && mv $$@.tmp $$@
+endef
+$(foreach o,$(BPF_OBJS),$(eval $(call skel_rule,$(o))))
 
-$(BUILD)/obj/%.o: src/%.c $(GEN) $(wildcard src/*.h)
-	@mkdir -p $(BUILD)/obj
+# Generated headers come first; -MMD then records what each object includes.
+$(BUILD)/obj/%.o: src/%.c | $(GEN)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/warden: $(OBJS)
@@ -124,3 +135,5 @@ fuzz:
 
 clean:
 	rm -rf $(BUILD)
+
+-include $(OBJS:.o=.d) $(BPF_OBJS:.o=.d)

@@ -17,7 +17,7 @@ NS=wbench$$
 
 [ "$(id -u)" -eq 0 ] || { echo "bench/ingress.sh needs root" >&2; exit 1; }
 make -s "$BUILD/warden" "$BUILD/ingress.skel.h" >/dev/null
-cc -O2 -std=gnu11 -Wall -Isrc -I"$BUILD" bench/ingress_prog_run.c -o "$HELPER" -lbpf
+cc -O2 -std=gnu11 -Wall -Isrc -Iinclude -I"$BUILD" bench/ingress_prog_run.c -o "$HELPER" -lbpf
 
 cleanup() {
 	set +e	# remove everything even if one step fails

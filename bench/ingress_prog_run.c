@@ -24,7 +24,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sys/socket.h>
-#include "ingress_abi.h"
+#include "warden/ingress_abi.h"
 #include "ingress.skel.h"
 
 #define REPEAT	2000000

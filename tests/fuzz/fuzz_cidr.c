@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "cidr.h"
+#include "lib/cidr.h"
 
 static const uint8_t v4_mapped_head[12] = { [10] = 0xff, [11] = 0xff };
 

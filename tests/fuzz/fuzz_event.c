@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "json_check.h"
-#include "output.h"
-#include "process.h"
-#include "proctable.h"
+#include "lib/output.h"
+#include "process/process.h"
+#include "process/proctable.h"
 
 static unsigned long runs;
 

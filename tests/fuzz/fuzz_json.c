@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "json.h"
+#include "lib/json.h"
 #include "json_check.h"
 
 /* What the writer promises for s: valid UTF-8 copied, every other byte

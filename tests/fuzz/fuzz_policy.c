@@ -3,8 +3,8 @@
  * never a crash, a leak or undefined behaviour; and never both. */
 #include <stdint.h>
 #include <stdlib.h>
-#include "diag.h"
-#include "policy.h"
+#include "policy/diag.h"
+#include "policy/policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

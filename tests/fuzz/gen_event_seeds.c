@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "process_abi.h"
+#include "warden/process_abi.h"
 
 static char buf[PROC_EVENT_MAX + 1];
 

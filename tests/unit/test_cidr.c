@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "cidr.h"
+#include "lib/cidr.h"
 
 /* Parse s and check its canonical text, family and prefix length. */
 static void expect_ok(const char *s, bool allow_host, const char *text,

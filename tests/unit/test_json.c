@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <cmocka.h>
-#include "json.h"
+#include "lib/json.h"
 
 /* Write one string value and compare the whole output. */
 static void check_strn(const char *in, size_t n, const char *want)

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "egress.h"
-#include "policy.h"
+#include "egress/egress.h"
+#include "policy/policy.h"
 
 static struct policy *parse(const char *text, struct diags *d)
 {

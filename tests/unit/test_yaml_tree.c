@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "yaml_tree.h"
+#include "policy/yaml_tree.h"
 
 static struct ynode *parse(const char *text, struct diags *d)
 {

@@ -1,0 +1,264 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include "core/control.h"
+#include "lib/json.h"
+#include "lib/log.h"
+
+#define MAX_SUBSCRIBERS 16
+
+static int listen_fd = -1;
+static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static gid_t allowed_gid = (gid_t)-1;
+static struct control_handlers handlers;
+static int subscribers[MAX_SUBSCRIBERS];
+static int n_subscribers;
+
+static int make_socket_dir(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX], *dir;
+	struct stat st;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	dir = dirname(tmp);
+	if (mkdir(dir, mode) && errno != EEXIST)
+		return -errno;
+	if (stat(dir, &st))
+		return -errno;
+	if (st.st_uid != 0 || (st.st_mode & S_IWOTH)) {
+		log_err("control socket directory %s is not owned by root or is "
+			"world-writable; refusing to use it", dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
+static bool daemon_alive_at(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool alive = fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return alive;
+}
+
+int control_listen(const char *path, gid_t gid, const struct control_handlers *h)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t mode = gid == (gid_t)-1 ? 0600 : 0660;
+	int fd, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	if (daemon_alive_at(&sa)) {
+		log_err("another warden daemon is listening at %s (stop it, or "
+			"give this one --socket PATH)", path);
+		return -EADDRINUSE;
+	}
+	err = make_socket_dir(path, gid == (gid_t)-1 ? 0700 : 0750);
+	if (err)
+		return err;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);	/* a stale socket from a killed daemon */
+	/* no window in which the socket exists with looser permissions */
+	mode_t old = umask(0777 & ~mode);
+	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (err || chmod(path, mode) ||
+	    (gid != (gid_t)-1 && chown(path, 0, gid)) || listen(fd, 8)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	snprintf(sock_path, sizeof(sock_path), "%s", path);
+	allowed_gid = gid;
+	handlers = *h;
+	listen_fd = fd;
+	return fd;
+}
+
+int control_fd(void)
+{
+	return listen_fd;
+}
+
+static bool peer_allowed(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return false;
+	return cred.uid == 0 ||
+	       (allowed_gid != (gid_t)-1 && cred.gid == allowed_gid);
+}
+
+static void send_line(int fd, const char *s, size_t len)
+{
+	if (send(fd, s, len, MSG_NOSIGNAL) == (ssize_t)len)
+		send(fd, "\n", 1, MSG_NOSIGNAL);
+}
+
+/* {"ok": ok, key: msg} */
+static void reply(int fd, bool ok, const char *key, const char *msg)
+{
+	struct jbuf j;
+
+	jb_init(&j);
+	jb_obj_open(&j);
+	jb_kbool(&j, "ok", ok);
+	if (msg)
+		jb_kstr(&j, key, msg);
+	jb_obj_close(&j);
+	send_line(fd, j.buf, j.len);
+	jb_free(&j);
+}
+
+/* Read one request line, waiting briefly: clients send it at once. */
+static int read_request(int fd, char *buf, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+
+	while (got < len - 1 && poll(&p, 1, 500) == 1) {
+		ssize_t n = read(fd, buf + got, len - 1 - got);
+
+		if (n <= 0)
+			break;
+		got += n;
+		if (memchr(buf, '\n', got))
+			break;
+	}
+	buf[got] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return got ? 0 : -EIO;
+}
+
+static void add_subscriber(int fd)
+{
+	if (n_subscribers == MAX_SUBSCRIBERS) {
+		reply(fd, false, "error", "too many event subscribers");
+		close(fd);
+		return;
+	}
+	subscribers[n_subscribers++] = fd;
+}
+
+static bool serve(int fd, const char *req)
+{
+	char msg[512];
+
+	if (strcmp(req, "status") == 0) {
+		char *s = handlers.status(handlers.ctx);
+
+		send_line(fd, s ? s : "{}", s ? strlen(s) : 2);
+		free(s);
+	} else if (strcmp(req, "stop") == 0) {
+		reply(fd, true, NULL, NULL);
+		handlers.stop(handlers.ctx);
+	} else if (strncmp(req, "apply ", 6) == 0) {
+		int err = handlers.apply(handlers.ctx, req + 6, msg, sizeof(msg));
+
+		reply(fd, !err, err ? "error" : "message", msg);
+	} else if (strcmp(req, "events") == 0) {
+		add_subscriber(fd);
+		return true;	/* keep the connection */
+	} else {
+		reply(fd, false, "error", "unknown request");
+	}
+	return false;
+}
+
+void control_accept(void)
+{
+	char req[PATH_MAX + 16];
+	int fd;
+
+	while ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		if (!peer_allowed(fd)) {
+			reply(fd, false, "error", "permission denied: root or "
+			      "the daemon's control group only");
+			close(fd);
+			continue;
+		}
+		if (read_request(fd, req, sizeof(req)) || !serve(fd, req))
+			close(fd);
+	}
+}
+
+static void drop_subscriber(int i)
+{
+	close(subscribers[i]);
+	subscribers[i] = subscribers[--n_subscribers];
+}
+
+void control_broadcast(const char *line, size_t len)
+{
+	for (int i = 0; i < n_subscribers; i++) {
+		/* a subscriber that cannot keep up is disconnected rather than
+		 * allowed to slow the agent down */
+		if (send(subscribers[i], line, len, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)len ||
+		    send(subscribers[i], "\n", 1, MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
+			drop_subscriber(i--);
+	}
+}
+
+void control_close(void)
+{
+	while (n_subscribers)
+		drop_subscriber(0);
+	if (listen_fd >= 0) {
+		close(listen_fd);
+		unlink(sock_path);
+	}
+	listen_fd = -1;
+}
+
+int control_request(const char *path, const char *request, bool stream)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[65536];
+	ssize_t n;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int err = errno;
+
+		fprintf(stderr, "warden: cannot reach the daemon at %s: %s%s\n",
+			path, strerror(err), err == EACCES ?
+			" (root or the daemon's --control-group only)" :
+			err == ENOENT ? " (is `warden daemon` running?)" : "");
+		return err == EACCES ? 77 : 1;
+	}
+	bool refused = false, first = true;
+
+	/* the daemon may answer (a refusal) and close before reading the
+	 * request: a failed send is not the end, the reply is */
+	snprintf(buf, sizeof(buf), "%s\n", request);
+	send(fd, buf, strlen(buf), MSG_NOSIGNAL);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (first && n >= 11 && memcmp(buf, "{\"ok\":false", 11) == 0)
+			refused = true;
+		first = false;
+		fwrite(buf, 1, n, stdout);
+		if (stream)
+			fflush(stdout);
+	}
+	close(fd);
+	return refused ? 1 : 0;
+}

@@ -1,0 +1,590 @@
+/* `warden daemon`: load, enforce, stream events until told to stop. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <grp.h>
+#include <time.h>
+#include "core/agent.h"
+#include "lib/cgroup.h"
+#include "core/control.h"
+#include "cmd/commands.h"
+#include "lib/log.h"
+#include "core/preflight.h"
+#include "lib/output.h"
+#include "core/pin.h"
+#include "policy/policy.h"
+#include "process/process.h"
+#include "process/proctable.h"
+#include "policy/trust.h"
+
+static const char usage[] =
+"usage: warden daemon [--policy FILE] [--output FILE] [--format json|text]\n"
+"                     [--stats-interval SECONDS] [--socket PATH]\n"
+"                     [--control-group GROUP] [--allow-untrusted-policy]\n"
+"                     [--pin DIR] [-v]\n"
+"\n"
+"Load warden's BPF programs, enforce the policy in the kernel and stream\n"
+"events until SIGINT or SIGTERM; then detach everything.\n"
+"\n"
+"  -p, --policy FILE        policy to enforce (default: the built-in policy,\n"
+"                           which logs every exec and exit and blocks nothing)\n"
+"  -o, --output FILE        append events to FILE (default: standard output)\n"
+"  -f, --format FMT         json (default; one JSON object per line) or text\n"
+"      --stats-interval S   report event-loss counters every S seconds when\n"
+"                           they change (default 10; always at exit)\n"
+"  -s, --socket PATH        control socket for warden status/events/stop and\n"
+"                           policy apply (default " CONTROL_SOCKET_DEFAULT ");\n"
+"                           mode 0600, root only\n"
+"      --control-group GRP  also let members of GRP use the socket (mode 0660)\n"
+"      --allow-untrusted-policy\n"
+"                           accept a policy file that someone other than root\n"
+"                           could modify (refused by default, like sshd's\n"
+"                           StrictModes)\n"
+"      --pin DIR            keep programs, links and maps pinned under DIR (on\n"
+"                           bpffs, e.g. /sys/fs/bpf/warden): enforcement goes\n"
+"                           on if the daemon dies, a restarted daemon adopts\n"
+"                           it with no gap; `warden cleanup DIR` removes it\n"
+"  -v, --verbose            more detail; -vv adds libbpf's and the verifier's\n"
+"\n"
+"Signals: SIGHUP (or saving the policy file) reloads the policy. A policy\n"
+"with errors is rejected with FILE:LINE:COL messages and the running policy\n"
+"stays in force. The switch to a good one is atomic.\n"
+"\n"
+"Examples:\n"
+"  warden daemon                                  # observe, JSON to stdout\n"
+"  warden daemon -p examples/kill-tool.yaml -f text\n"
+"  warden daemon -p /etc/warden/policy.yaml -o /var/log/warden.jsonl\n";
+
+struct daemon_opts {
+	const char *policy_path;
+	const char *output_path;
+	enum out_format fmt;
+	int stats_interval;
+	const char *socket_path;
+	gid_t control_gid;
+	bool allow_untrusted;
+};
+
+struct daemon {
+	struct agent agent;
+	struct daemon_opts o;
+	int epfd, sigfd, inofd, timerfd;
+	char policy_dir[PATH_MAX], policy_base[NAME_MAX + 1];
+	uint64_t last_lost;
+	uint64_t *cg_ids;	/* what the policy's cgroup selectors resolve to */
+	size_t n_cg;
+	int ticks;
+	bool reload_pending;
+	bool stopping;
+	time_t started;
+};
+
+static int parse_args(int argc, char **argv, struct daemon_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "stats-interval", required_argument, NULL, 'I' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "control-group", required_argument, NULL, 'g' },
+		{ "allow-untrusted-policy", no_argument, NULL, 'U' },
+		{ "pin", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c;
+
+	o->stats_interval = 10;
+	o->socket_path = CONTROL_SOCKET_DEFAULT;
+	o->control_gid = (gid_t)-1;
+	while ((c = getopt_long(argc, argv, "p:o:f:vhs:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+		case 'S': o->socket_path = optarg; break;
+		case 'U': o->allow_untrusted = true; break;
+		case 'P': pin_root = optarg; break;
+		case 'g': {
+			struct group *gr = getgrnam(optarg);
+
+			if (!gr) {
+				log_err("--control-group: no group named \"%s\"", optarg);
+				return -EINVAL;
+			}
+			o->control_gid = gr->gr_gid;
+			break;
+		}
+		case 'p': o->policy_path = optarg; break;
+		case 'o': o->output_path = optarg; break;
+		case 'f':
+			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
+				log_err("--format: expected json or text, not \"%s\"", optarg);
+				return -EINVAL;
+			}
+			o->fmt = strcmp(optarg, "text") == 0 ? FMT_TEXT : FMT_JSON;
+			break;
+		case 'I':
+			o->stats_interval = atoi(optarg);
+			if (o->stats_interval < 1) {
+				log_err("--stats-interval: expected seconds >= 1");
+				return -EINVAL;
+			}
+			break;
+		case 'v': log_verbose++; break;
+		case 'h': fputs(usage, stdout); exit(0);
+		default: fputs(usage, stderr); return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		log_err("unexpected argument \"%s\" (see warden daemon --help)", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool allow_untrusted;
+
+/* Load and check a policy file. A file that cannot be read or is not
+ * trusted is reported here in one line ending with stays; a file with
+ * errors is reported by its FILE:LINE:COL messages. */
+static struct policy *load_policy(const char *path, const char *stays)
+{
+	struct diags d;
+	struct policy *p;
+	char why[PATH_MAX + 64];
+
+	if (!path)
+		return policy_builtin();
+	if (access(path, R_OK)) {
+		log_err("cannot read policy %s: %s%s", path, strerror(errno), stays);
+		return NULL;
+	}
+	if (!allow_untrusted && file_trusted(path, why, sizeof(why))) {
+		log_err("refusing policy %s: %s (fix the permissions, or pass "
+			"--allow-untrusted-policy)%s", path, why, stays);
+		return NULL;
+	}
+	diags_init(&d, path);
+	p = policy_load_file(path, &d);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	if (!p && *stays)
+		log_err("policy %s rejected%s", path, stays);
+	return p;
+}
+
+static void emit_policy_event(const char *status, const struct policy *p,
+			      const struct diags *d)
+{
+	struct jbuf j;
+
+	jb_init(&j);
+	output_begin(&j, "policy", 0);
+	jb_kstr(&j, "status", status);
+	if (p) {
+		jb_kstr(&j, "name", p->name ? p->name : p->file);
+		jb_ku64(&j, "rules", p->nrules);
+	}
+	if (d && d->n) {
+		jb_key(&j, "messages");
+		jb_arr_open(&j);
+		for (int i = 0; i < d->n; i++)
+			jb_str(&j, d->v[i].msg);
+		jb_arr_close(&j);
+	}
+	output_emit(&j, NULL);
+	jb_free(&j);
+}
+
+/* The ids the active policy's cgroup selectors resolve to now (0: no
+ * such cgroup), in rule order. Returns the count, or -1 without memory. */
+static ssize_t policy_cgroup_ids(const struct policy *p, uint64_t **ids)
+{
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < p->nrules; i++)
+		n += p->rules[i].sel.cgroup.n;
+	*ids = calloc(n ? n : 1, sizeof(**ids));
+	if (!*ids)
+		return -1;
+	for (size_t i = 0; i < p->nrules; i++)
+		for (size_t j = 0; j < p->rules[i].sel.cgroup.n; j++, k++)
+			if (cgroup_id_of(p->rules[i].sel.cgroup.v[j], &(*ids)[k]))
+				(*ids)[k] = 0;
+	return (ssize_t)n;
+}
+
+/* A cgroup a rule names was removed or created again since the policy
+ * was compiled (a new cgroup has a new id): recompile, or the rule
+ * would keep pointing at the old id. Checked every tick; reported when
+ * it happens, not again until something changes once more. */
+static void check_policy_cgroups(struct daemon *dm)
+{
+	uint64_t *ids;
+	ssize_t n;
+
+	if (!dm->agent.active || !dm->o.policy_path)
+		return;
+	n = policy_cgroup_ids(dm->agent.active, &ids);
+	if (n < 0)
+		return;
+	if ((size_t)n == dm->n_cg && (!n || !memcmp(ids, dm->cg_ids, n * sizeof(*ids)))) {
+		free(ids);
+		return;
+	}
+	free(dm->cg_ids);
+	dm->cg_ids = ids;
+	dm->n_cg = (size_t)n;
+	log_info("a cgroup named by policy %s was removed or created: "
+		 "recompiling it", dm->o.policy_path);
+	dm->reload_pending = true;
+}
+
+static int apply_policy(struct daemon *dm, struct policy *p)
+{
+	struct diags d;
+	int err;
+
+	uint64_t *ids;
+	/* before compiling: a cgroup recreated meanwhile is seen next tick */
+	ssize_t n = policy_cgroup_ids(p, &ids);
+
+	if (n < 0)
+		return -ENOMEM;
+	diags_init(&d, p->file);
+	err = agent_apply(&dm->agent, p, &d);
+	diags_print(&d, stderr);
+	emit_policy_event(err ? "rejected" : "loaded", p, &d);
+	diags_free(&d);
+	if (err) {
+		policy_free(p);
+		free(ids);
+		return err;
+	}
+	free(dm->cg_ids);
+	dm->cg_ids = ids;
+	dm->n_cg = (size_t)n;
+	return 0;
+}
+
+static void reload(struct daemon *dm)
+{
+	struct policy *p;
+
+	dm->reload_pending = false;
+	if (!dm->o.policy_path) {
+		log_info("SIGHUP: running the built-in policy, nothing to reload");
+		return;
+	}
+	p = load_policy(dm->o.policy_path, "; the running policy stays in force");
+	if (!p) {
+		emit_policy_event("rejected", NULL, NULL);
+		output_flush();
+		return;
+	}
+	if (apply_policy(dm, p) == 0)
+		log_info("policy %s reloaded (%zu rules)", dm->o.policy_path,
+			 dm->agent.active->nrules);
+	else
+		log_err("policy %s could not be applied; the running policy "
+			"stays in force", dm->o.policy_path);
+	output_flush();
+}
+
+static uint64_t total_lost(struct daemon *dm)
+{
+	return agent_lost(&dm->agent) + out.failed;
+}
+
+static void emit_stats(struct daemon *dm, bool final)
+{
+	struct jbuf j;
+	uint64_t lost = total_lost(dm);
+
+	/* also after the output recovered: the stats line that told of the
+	 * loss may itself have been lost */
+	if (!final && lost == dm->last_lost && !out.resumed)
+		return;
+	out.resumed = false;
+	if (lost > dm->last_lost)
+		log_warn("%llu events lost since the last report (see the "
+			 "stats event); the consumer is too slow or the ring "
+			 "buffer too small", (unsigned long long)(lost - dm->last_lost));
+	dm->last_lost = lost;
+	jb_init(&j);
+	output_begin(&j, "stats", 0);
+	jb_kbool(&j, "final", final);
+	jb_ku64(&j, "events_written", out.events);
+	jb_ku64(&j, "output_write_failed", out.failed);
+	agent_stats_json(&dm->agent, &j);
+	jb_ku64(&j, "lost_total", lost);
+	output_emit(&j, NULL);
+	jb_free(&j);
+	output_flush();
+}
+
+static char *control_status(void *ctx)
+{
+	struct daemon *dm = ctx;
+	struct policy *p = dm->agent.active;
+	struct jbuf j;
+
+	jb_init(&j);
+	jb_obj_open(&j);
+	jb_ku64(&j, "pid", getpid());
+	jb_ku64(&j, "uptime_s", time(NULL) - dm->started);
+	jb_kstr(&j, "policy", p->name ? p->name : p->file);
+	jb_kstr(&j, "policy_file", dm->o.policy_path ? dm->o.policy_path : "<builtin>");
+	jb_ku64(&j, "rules", p->nrules);
+	jb_key(&j, "stats");
+	jb_obj_open(&j);
+	jb_ku64(&j, "events_written", out.events);
+	jb_ku64(&j, "output_write_failed", out.failed);
+	agent_stats_json(&dm->agent, &j);
+	jb_ku64(&j, "lost_total", total_lost(dm));
+	jb_obj_close(&j);
+	jb_obj_close(&j);
+	return j.oom ? (jb_free(&j), NULL) : j.buf;
+}
+
+static int control_apply(void *ctx, const char *path, char *msg, size_t len)
+{
+	struct daemon *dm = ctx;
+	struct policy *p = load_policy(path, "");
+
+	if (!p) {
+		snprintf(msg, len, "policy %s rejected (see the daemon's log); "
+			 "the running policy stays", path);
+		return -EINVAL;
+	}
+	if (apply_policy(dm, p)) {
+		snprintf(msg, len, "policy %s could not be applied; the running "
+			 "policy stays", path);
+		return -EINVAL;
+	}
+	snprintf(msg, len, "enforcing %s (%zu rules)", path, dm->agent.active->nrules);
+	output_flush();
+	return 0;
+}
+
+static void control_stop(void *ctx)
+{
+	((struct daemon *)ctx)->stopping = true;
+}
+
+static int open_control(struct daemon *dm)
+{
+	struct control_handlers h = {
+		.status = control_status, .apply = control_apply,
+		.stop = control_stop, .ctx = dm,
+	};
+	int fd = control_listen(dm->o.socket_path, dm->o.control_gid, &h);
+
+	if (fd < 0) {
+		log_err("cannot open the control socket %s: %s", dm->o.socket_path,
+			strerror(-fd));
+		return fd;
+	}
+	out.tap = control_broadcast;
+	return 0;
+}
+
+static int watch_policy_file(struct daemon *dm)
+{
+	char tmp[PATH_MAX];
+
+	if (!dm->o.policy_path)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s", dm->o.policy_path);
+	snprintf(dm->policy_dir, sizeof(dm->policy_dir), "%s", dirname(tmp));
+	snprintf(tmp, sizeof(tmp), "%s", dm->o.policy_path);
+	snprintf(dm->policy_base, sizeof(dm->policy_base), "%s", basename(tmp));
+	dm->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (dm->inofd < 0)
+		return -errno;
+	/* the directory, so editors that write a new file and rename it
+	 * over the old one are seen too */
+	if (inotify_add_watch(dm->inofd, dm->policy_dir,
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0)
+		log_warn("cannot watch %s for policy changes: %s (SIGHUP still "
+			 "reloads)", dm->policy_dir, strerror(errno));
+	return 0;
+}
+
+static void on_inotify(struct daemon *dm)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	ssize_t n;
+
+	while ((n = read(dm->inofd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *e = (void *)p;
+
+			if (e->len && strcmp(e->name, dm->policy_base) == 0 &&
+			    !(e->mask & IN_CREATE))
+				dm->reload_pending = true;
+			p += sizeof(*e) + e->len;
+		}
+	}
+}
+
+static int setup_fds(struct daemon *dm)
+{
+	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	sigset_t mask;
+	int fds[5], n = 0;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	dm->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	dm->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	dm->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (dm->sigfd < 0 || dm->timerfd < 0 || dm->epfd < 0)
+		return -errno;
+	timerfd_settime(dm->timerfd, 0, &its, NULL);
+	fds[n++] = dm->sigfd;
+	fds[n++] = dm->timerfd;
+	fds[n++] = ring_buffer__epoll_fd(dm->agent.rb);
+	if (dm->inofd >= 0)
+		fds[n++] = dm->inofd;
+	if (control_fd() >= 0)
+		fds[n++] = control_fd();
+	for (int i = 0; i < n; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+
+		if (epoll_ctl(dm->epfd, EPOLL_CTL_ADD, fds[i], &ev))
+			return -errno;
+	}
+	return 0;
+}
+
+static void on_tick(struct daemon *dm)
+{
+	uint64_t expirations;
+
+	if (read(dm->timerfd, &expirations, sizeof(expirations)) < 0)
+		return;
+	agent_tick(&dm->agent);
+	output_tick();
+	check_policy_cgroups(dm);
+	if (dm->reload_pending)
+		reload(dm);
+	if (++dm->ticks % dm->o.stats_interval == 0) {
+		output_sync_clock();
+		emit_stats(dm, false);
+	}
+}
+
+/* Returns true to keep running. */
+static bool on_signal(struct daemon *dm)
+{
+	struct signalfd_siginfo si;
+
+	while (read(dm->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			reload(dm);
+		else
+			return false;
+	}
+	return true;
+}
+
+static int event_loop(struct daemon *dm)
+{
+	struct epoll_event evs[8];
+	bool running = true;
+
+	while (running) {
+		int n = epoll_wait(dm->epfd, evs, 8, -1);
+
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == dm->sigfd)
+				running = on_signal(dm) && running;
+			else if (fd == dm->timerfd)
+				on_tick(dm);
+			else if (fd == dm->inofd)
+				on_inotify(dm);
+			else if (fd == control_fd())
+				control_accept();
+			else
+				ring_buffer__consume(dm->agent.rb);
+		}
+		output_flush();
+		if (dm->stopping)
+			running = false;
+	}
+	ring_buffer__consume(dm->agent.rb);	/* drain what is left */
+	return 0;
+}
+
+static int start(struct daemon *dm)
+{
+	struct policy *p;
+	int err;
+
+	err = check_can_load_bpf();
+	if (err)
+		return err;
+	p = load_policy(dm->o.policy_path, "");
+	if (!p)
+		return -EINVAL;
+	err = output_open(dm->o.output_path, dm->o.fmt);
+	if (err) {
+		policy_free(p);
+		return err;
+	}
+	proctable_init();
+	err = apply_policy(dm, p);
+	if (err)
+		return err;
+	/* after attaching, so no process can start unseen in between */
+	proctable_snapshot();
+	err = open_control(dm);
+	err = err ?: watch_policy_file(dm);
+	return err ?: setup_fds(dm);
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+	struct daemon dm = { .inofd = -1, .sigfd = -1, .timerfd = -1, .epfd = -1 };
+	int err;
+
+	if (parse_args(argc, argv, &dm.o))
+		return 2;
+	allow_untrusted = dm.o.allow_untrusted;
+	dm.started = time(NULL);
+	log_setup_libbpf();
+	err = start(&dm);
+	if (!err) {
+		log_info("ready: enforcing policy \"%s\" (%zu rules)",
+			 dm.agent.active->name ? dm.agent.active->name : dm.agent.active->file,
+			 dm.agent.active->nrules);
+		err = event_loop(&dm);
+		emit_stats(&dm, true);
+	}
+	control_close();
+	agent_unload(&dm.agent);
+	free(dm.cg_ids);
+	output_close();
+	proctable_free();
+	return err ? 1 : 0;
+}

@@ -1,0 +1,20 @@
+#include <errno.h>
+#include "core/module.h"
+
+/* Every module of the agent, in load order. */
+struct module *const modules[] = {
+	&process_module,
+	&egress_module,
+	&ingress_module,
+};
+const int n_modules = sizeof(modules) / sizeof(modules[0]);
+
+int rb_add(struct ring_buffer **rb, int map_fd, ring_buffer_sample_fn fn,
+	   void *ctx)
+{
+	if (!*rb) {
+		*rb = ring_buffer__new(map_fd, fn, ctx, NULL);
+		return *rb ? 0 : -errno;
+	}
+	return ring_buffer__add(*rb, map_fd, fn, ctx);
+}

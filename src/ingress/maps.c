@@ -1,0 +1,188 @@
+/* Writing one generation of the compiled ingress policy into the maps, and
+ * clearing it again once the other generation is active. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "ingress/maps.h"
+
+#define BATCH	65536	/* prefixes per update call */
+
+static void key4_of(const struct cidr *c, __u32 gen, __u32 ifindex,
+		    struct ingress_key4 *k)
+{
+	k->prefixlen = INGRESS_SCOPE_BITS + c->prefix_len;
+	k->scope = INGRESS_SCOPE(gen, ifindex);
+	memcpy(k->addr, c->addr, 4);
+}
+
+static void key6_of(const struct cidr *c, __u32 gen, __u32 ifindex,
+		    struct ingress_key6 *k)
+{
+	k->prefixlen = INGRESS_SCOPE_BITS + c->prefix_len;
+	k->scope = INGRESS_SCOPE(gen, ifindex);
+	memcpy(k->addr, c->addr, 16);
+}
+
+/* Batched where the kernel supports it for the map, one by one if not. */
+static int update_many(int fd, const void *keys, size_t ksz,
+		       const __u32 *vals, size_t n)
+{
+	static bool no_batch;
+	__u32 count;
+	int err;
+
+	if (!no_batch && n) {
+		count = (__u32)n;
+		err = bpf_map_update_batch(fd, keys, vals, &count, NULL);
+		if (!err)
+			return 0;
+		if (errno != EINVAL && errno != ENOTSUP && errno != EOPNOTSUPP)
+			return -errno;
+		no_batch = true;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_update_elem(fd, (const char *)keys + i * ksz,
+					&vals[i], BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+static void delete_many(int fd, const void *keys, size_t ksz, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, (const char *)keys + i * ksz);
+}
+
+/* Calls fn on the keys of one family, BATCH at a time. */
+static int for_prefix_batches(const struct ingress_maps *m,
+			      const struct ingress_compiled_iface *ci,
+			      __u32 gen, __u32 ifindex, int family, bool del)
+{
+	size_t ksz = family == 4 ? sizeof(struct ingress_key4) :
+				   sizeof(struct ingress_key6);
+	int fd = family == 4 ? m->v4 : m->v6, err = 0;
+	char *keys = calloc(BATCH, ksz);
+	__u32 *vals = calloc(BATCH, sizeof(*vals));
+	size_t n = 0;
+
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i <= ci->nprefixes && !err; i++) {
+		if (n == BATCH || (i == ci->nprefixes && n)) {
+			if (del)
+				delete_many(fd, keys, ksz, n);
+			else
+				err = update_many(fd, keys, ksz, vals, n);
+			n = 0;
+		}
+		if (i == ci->nprefixes || ci->prefixes[i].c.family != family)
+			continue;
+		if (family == 4)
+			key4_of(&ci->prefixes[i].c, gen, ifindex,
+				(void *)(keys + n * ksz));
+		else
+			key6_of(&ci->prefixes[i].c, gen, ifindex,
+				(void *)(keys + n * ksz));
+		vals[n++] = ci->prefixes[i].set;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static int zero_counters(const struct ingress_maps *m, __u32 gen, size_t n)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ingress_counter *zero;
+	int err = 0;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	zero = calloc((size_t)ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	for (__u32 id = 0; id < n && !err; id++) {
+		__u32 key = gen * INGRESS_MAX_RULES + id;
+
+		if (bpf_map_update_elem(m->counters, &key, zero, BPF_ANY))
+			err = -errno;
+	}
+	free(zero);
+	return err;
+}
+
+static int write_sets(const struct ingress_maps *m,
+		      const struct ingress_compiled *c, __u32 gen)
+{
+	for (__u32 i = 0; i < c->nsets; i++) {
+		__u32 key = gen * INGRESS_MAX_SETS + i;
+
+		if (bpf_map_update_elem(m->sets, &key, &c->sets[i], BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+int ingress_maps_write(const struct ingress_maps *m,
+		       const struct ingress_compiled *c, const __u32 *ifindex,
+		       __u32 gen)
+{
+	int err = zero_counters(m, gen, c->nrules) ?: write_sets(m, c, gen);
+
+	for (size_t i = 0; !err && i < c->nifaces; i++)
+		err = for_prefix_batches(m, &c->ifaces[i], gen, ifindex[i], 4,
+					 false) ?:
+		      for_prefix_batches(m, &c->ifaces[i], gen, ifindex[i], 6,
+					 false);
+	/* the interface config last: until it exists the gen is inert */
+	for (size_t i = 0; !err && i < c->nifaces; i++) {
+		struct ingress_iface_key k = { gen, ifindex[i] };
+
+		if (bpf_map_update_elem(m->cfg, &k, &c->ifaces[i].cfg, BPF_ANY))
+			err = -errno;
+	}
+	return err;
+}
+
+void ingress_maps_clear(const struct ingress_maps *m,
+			const struct ingress_compiled *c, const __u32 *ifindex,
+			__u32 gen)
+{
+	for (size_t i = 0; i < c->nifaces; i++) {
+		struct ingress_iface_key k = { gen, ifindex[i] };
+
+		bpf_map_delete_elem(m->cfg, &k);
+		for_prefix_batches(m, &c->ifaces[i], gen, ifindex[i], 4, true);
+		for_prefix_batches(m, &c->ifaces[i], gen, ifindex[i], 6, true);
+	}
+}
+
+int ingress_counter_read(const struct ingress_maps *m, __u32 gen, __u32 id,
+			 struct ingress_counter *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u32 key = gen * INGRESS_MAX_RULES + id;
+	struct ingress_counter *v;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpu <= 0)
+		return -EINVAL;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->counters, &key, v)) {
+		free(v);
+		return -errno;
+	}
+	for (int i = 0; i < ncpu; i++) {
+		sum->packets += v[i].packets;
+		sum->bytes += v[i].bytes;
+	}
+	free(v);
+	return 0;
+}

@@ -1,0 +1,308 @@
+/* Process events: check the record, enrich it (ancestry, container) and
+ * print it as one JSON line or one text line. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include "lib/cgroup.h"
+#include "lib/output.h"
+#include "policy/policy.h"
+#include "process/process.h"
+#include "warden/process_abi.h"
+#include "process/proctable.h"
+#include "process/syscalls.h"
+
+#define MAX_ANC_OUT MAX_ANCESTORS
+
+static const char *type_name(__u32 t)
+{
+	switch (t) {
+	case EV_EXEC: return "exec";
+	case EV_FORK: return "fork";
+	case EV_EXIT: return "exit";
+	case EV_SYSCALL: return "syscall";
+	case EV_FILE: return "file";
+	default: return "unknown";
+	}
+}
+
+static const char *mechanism_name(__u8 m)
+{
+	switch (m) {
+	case MECH_SIGKILL_TP: return "sigkill";
+	case MECH_LSM: return "lsm";
+	default: return NULL;
+	}
+}
+
+/* The variable part, split. Lengths were checked against the size and
+ * against the ABI's maxima. */
+struct ev_strings {
+	const char *path, *args, *cwd, *cg;
+	size_t path_len, args_len, cwd_len, cg_len;
+};
+
+static bool split_event(const struct process_event *ev, size_t size,
+			struct ev_strings *s)
+{
+	size_t need;
+
+	/* the header first: the lengths are in it */
+	if (size < sizeof(*ev))
+		return false;
+	/* Each string is later copied into a buffer of the ABI's maximum
+	 * size; the kernel never writes more, a damaged record might. */
+	if (ev->path_len > PATH_MAX_LEN || ev->args_len > ARGS_MAX_LEN ||
+	    ev->cwd_len > PATH_MAX_LEN || ev->cg_len > CGPATH_MAX_LEN)
+		return false;
+	need = sizeof(*ev) + (size_t)ev->path_len + ev->args_len +
+	       ev->cwd_len + ev->cg_len;
+	if (need > size)
+		return false;
+	s->path = ev->data;
+	s->path_len = ev->path_len;
+	s->args = s->path + s->path_len;
+	s->args_len = ev->args_len;
+	/* argv ends with a NUL; drop it so there is no empty last arg */
+	while (s->args_len && s->args[s->args_len - 1] == '\0')
+		s->args_len--;
+	s->cwd = s->args + ev->args_len;
+	s->cwd_len = ev->cwd_len;
+	s->cg = s->cwd + s->cwd_len;
+	s->cg_len = ev->cg_len;
+	return true;
+}
+
+static void json_args(struct jbuf *j, const char *a, size_t n)
+{
+	size_t start = 0;
+
+	jb_key(j, "args");
+	jb_arr_open(j);
+	for (size_t i = 0; i <= n && n; i++) {
+		if (i == n || a[i] == '\0') {
+			jb_strn(j, a + start, i - start);
+			start = i + 1;
+		}
+	}
+	jb_arr_close(j);
+}
+
+static void json_ids(struct jbuf *j, const struct process_event *ev)
+{
+	char id[48];
+
+	exec_id_format((struct exec_key){ ev->pid, ev->exec_ktime }, id, sizeof(id));
+	jb_kstr(j, "exec_id", id);
+	exec_id_format((struct exec_key){ ev->parent_pid, ev->parent_exec_ktime },
+		       id, sizeof(id));
+	jb_kstr(j, "parent_exec_id", id);
+}
+
+static void json_ancestors(struct jbuf *j, const struct process_event *ev)
+{
+	const char *anc[MAX_ANC_OUT];
+	int n = proctable_ancestors((struct exec_key){ ev->pid, ev->exec_ktime },
+				    anc, MAX_ANC_OUT);
+
+	jb_key(j, "ancestors");
+	jb_arr_open(j);
+	for (int i = 0; i < n; i++)
+		jb_str(j, anc[i]);
+	jb_arr_close(j);
+}
+
+static void json_cgroup(struct jbuf *j, const struct process_event *ev,
+			const struct ev_strings *s)
+{
+	char path[CGPATH_MAX_LEN + 1], cid[CONTAINER_ID_LEN + 1];
+
+	jb_ku64(j, "cgroup_id", ev->cgroup_id);
+	jb_key(j, "cgroup");
+	jb_strn(j, s->cg, s->cg_len);
+	memcpy(path, s->cg, s->cg_len);
+	path[s->cg_len] = '\0';
+	/* a NUL inside the path is not a container's cgroup */
+	output_container(j, strlen(path) == s->cg_len ? path : NULL, cid);
+}
+
+static void json_rule(struct jbuf *j, const struct process_event *ev)
+{
+	const struct policy *p = process_policy_of_gen(ev->gen);
+	const char *mech = mechanism_name(ev->mechanism);
+
+	if (ev->flags & EVF_GUARD) {
+		jb_kstr(j, "rule", "self-protection");
+		jb_kstr(j, "action", action_name(ev->action));
+		if (mech)
+			jb_kstr(j, "mechanism", mech);
+		return;
+	}
+	if (!ev->rule)
+		return;
+	if (p && ev->rule <= p->nrules)
+		jb_kstr(j, "rule", p->rules[ev->rule - 1].name);
+	else
+		jb_ku64(j, "rule_index", ev->rule - 1);
+	jb_kstr(j, "action", action_name(ev->action));
+	if (mech)
+		jb_kstr(j, "mechanism", mech);
+}
+
+static void json_exit(struct jbuf *j, const struct process_event *ev)
+{
+	int status = ev->exit_code;
+
+	if (status & 0x7f) {
+		jb_ki64(j, "signal", status & 0x7f);
+		jb_kstr(j, "signal_name", sigabbrev_np(status & 0x7f) ?: "?");
+	} else {
+		jb_ki64(j, "exit_code", (status >> 8) & 0xff);
+	}
+}
+
+static void json_event(struct jbuf *j, const struct process_event *ev,
+		       const struct ev_strings *s, const char *binary)
+{
+	output_begin(j, type_name(ev->type), ev->ktime);
+	jb_ku64(j, "pid", ev->pid);
+	jb_ku64(j, "tid", ev->tid);
+	jb_ku64(j, "ppid", ev->ppid);
+	jb_ku64(j, "uid", ev->uid);
+	jb_ku64(j, "gid", ev->gid);
+	jb_key(j, "comm");
+	jb_strn(j, ev->comm, strnlen(ev->comm, COMM_LEN));
+	jb_key(j, "binary");
+	if (binary)
+		jb_str(j, binary);
+	else
+		jb_null(j);
+	if (ev->type == EV_FILE) {
+		jb_key(j, "file");
+		jb_strn(j, s->path, s->path_len);
+	}
+	if (ev->type == EV_EXEC || ev->type == EV_SYSCALL || ev->type == EV_FILE) {
+		json_args(j, s->args, s->args_len);
+		jb_kbool(j, "args_truncated", ev->flags & EVF_ARGS_TRUNC);
+		jb_key(j, "cwd");
+		jb_strn(j, s->cwd, s->cwd_len);
+	}
+	if (ev->flags & EVF_PATH_TRUNC)
+		jb_kbool(j, ev->type == EV_FILE ? "file_truncated" :
+			 "binary_truncated", true);
+	json_ids(j, ev);
+	json_ancestors(j, ev);
+	json_cgroup(j, ev, s);
+	if (ev->type == EV_SYSCALL) {
+		jb_kstr(j, "syscall", syscall_name(ev->syscall_nr) ?: "?");
+		jb_ki64(j, "syscall_nr", ev->syscall_nr);
+	}
+	if (ev->type == EV_EXIT)
+		json_exit(j, ev);
+	json_rule(j, ev);
+}
+
+static void text_event(char *buf, size_t len, const struct process_event *ev,
+		       const struct ev_strings *s, const char *binary)
+{
+	const struct policy *p = process_policy_of_gen(ev->gen);
+	char args[512] = "";
+
+	for (size_t i = 0; i < s->args_len && i < 200; i++)
+		args[i] = s->args[i] ? s->args[i] : ' ';
+	args[s->args_len < 200 ? s->args_len : 200] = '\0';
+	snprintf(buf, len, "%-7s pid=%u ppid=%u uid=%u ", type_name(ev->type),
+		 ev->pid, ev->ppid, ev->uid);
+	text_escape(buf, len, binary ? binary : "?", binary ? strlen(binary) : 1);
+	if (ev->type == EV_EXEC) {
+		strncat(buf, " ", len - strlen(buf) - 1);
+		text_escape(buf, len, args, strlen(args));
+	}
+	if (ev->type == EV_SYSCALL)
+		snprintf(buf + strlen(buf), len - strlen(buf), " syscall=%s",
+			 syscall_name(ev->syscall_nr) ?: "?");
+	if (ev->type == EV_EXIT)
+		snprintf(buf + strlen(buf), len - strlen(buf), " status=%d",
+			 ev->exit_code);
+	if (ev->rule && p && ev->rule <= p->nrules)
+		snprintf(buf + strlen(buf), len - strlen(buf), " rule=%s action=%s",
+			 p->rules[ev->rule - 1].name, action_name(ev->action));
+}
+
+/* Keep the user-space table in step with the kernel's. */
+static const char *track(const struct process_event *ev,
+			 const struct ev_strings *s)
+{
+	struct exec_key key = { ev->pid, ev->exec_ktime };
+	struct exec_key parent = { ev->parent_pid, ev->parent_exec_ktime };
+	char path[PATH_MAX_LEN + 1];
+	struct pnode *n;
+
+	switch (ev->type) {
+	case EV_EXEC:
+		n = proctable_by_pid(ev->pid);
+		if (n && (n->key.ktime != key.ktime))
+			proctable_exit(n->key);	/* the image it replaced */
+		memcpy(path, s->path, s->path_len);
+		path[s->path_len] = '\0';
+		n = proctable_put(key, parent, path);
+		return n ? n->binary : NULL;
+	case EV_FORK: {
+		struct pnode *pp = proctable_get(parent);
+
+		n = proctable_put(key, parent, pp ? pp->binary : NULL);
+		return n ? n->binary : NULL;
+	}
+	default:
+		n = proctable_get(key);
+		if (ev->type == EV_EXIT)
+			proctable_exit(key);
+		return n ? n->binary : NULL;
+	}
+}
+
+/* Set by `warden run`, which keeps events for its report instead. */
+static process_sink_fn event_sink;
+
+void process_set_event_sink(process_sink_fn fn)
+{
+	event_sink = fn;
+}
+
+int process_event_cb(void *ctx, void *data, size_t size)
+{
+	static struct jbuf j;
+	const struct process_event *ev = data;
+	struct ev_strings s;
+	char text[1024];
+	const char *binary;
+
+	if (!split_event(ev, size, &s))
+		return 0;
+	binary = track(ev, &s);
+	if (event_sink) {
+		struct process_event_view v = {
+			.binary = binary, .args = s.args, .args_len = s.args_len,
+			.cwd = s.cwd, .cwd_len = s.cwd_len,
+			.cgroup = s.cg, .cgroup_len = s.cg_len,
+		};
+
+		event_sink(ev, &v);
+		return 0;
+	}
+	if (ev->flags & EVF_TRACK_ONLY)
+		return 0;
+	if (ev->type == EV_SYSCALL && s.path_len) {
+		/* the image's path, from the event itself */
+		static char path[PATH_MAX_LEN + 1];
+
+		memcpy(path, s.path, s.path_len);
+		path[s.path_len] = '\0';
+		binary = path;
+	}
+	json_event(&j, ev, &s, binary);
+	text[0] = '\0';
+	if (out.fmt == FMT_TEXT)
+		text_event(text, sizeof(text), ev, &s, binary);
+	output_emit(&j, text);
+	return 0;
+}

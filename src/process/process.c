@@ -1,0 +1,339 @@
+/* The process module: loads bpf/process.bpf.c, keeps the policy
+ * generations, and attaches the syscall program only where rules need it. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "lib/log.h"
+#include "core/module.h"
+#include "policy/policy.h"
+#include "process/process.h"
+#include "process/compile.h"
+#include "process/guard.h"
+#include "lib/percpu.h"
+#include "core/pin.h"
+#include "core/probe.h"
+#include "process.skel.h"
+#include "process/syscalls.h"
+
+static struct process_bpf *skel;
+static struct process_maps maps;
+static __u32 staged_gen;
+static bool staged;
+static __u8 staged_guard;
+/* Per syscall: the link of on_syscall to its sys_enter tracepoint. */
+static struct bpf_link *sys_links[SYSCALL_SLOTS];
+static bool sys_wanted[SYSCALL_SLOTS];	/* by the staged policy */
+static const struct policy *gen_policy[POLICY_GENS];
+static bool lsm_active;
+
+bool process_lsm_active(void)
+{
+	return lsm_active;
+}
+
+static bool always(const struct policy *p)
+{
+	return true;
+}
+
+static void collect_maps(void)
+{
+	maps.policy = bpf_map__fd(skel->maps.policy);
+	maps.file_rules = bpf_map__fd(skel->maps.file_rules);
+	maps.dir_rules = bpf_map__fd(skel->maps.dir_rules);
+	maps.name_rules = bpf_map__fd(skel->maps.name_rules);
+	maps.dirent_rules = bpf_map__fd(skel->maps.dirent_rules);
+	maps.ancestor_rules = bpf_map__fd(skel->maps.ancestor_rules);
+	maps.pid_rules = bpf_map__fd(skel->maps.pid_rules);
+	maps.uid_rules = bpf_map__fd(skel->maps.uid_rules);
+	maps.cgroup_rules = bpf_map__fd(skel->maps.cgroup_rules);
+	maps.syscall_rules = bpf_map__fd(skel->maps.syscall_rules);
+	maps.target_file_rules = bpf_map__fd(skel->maps.target_file_rules);
+	maps.target_dir_rules = bpf_map__fd(skel->maps.target_dir_rules);
+	maps.target_dirent_rules = bpf_map__fd(skel->maps.target_dirent_rules);
+}
+
+/* Name the program the kernel refused, in one line. */
+static int explain_load_error(int err)
+{
+	const char *name = log_libbpf_failed_prog();
+	struct bpf_program *prog = name ?
+		bpf_object__find_program_by_name(skel->obj, name) : NULL;
+
+	if (prog) {
+		log_err("the kernel refused BPF program %s (%s): %s; run with "
+			"-vv for the verifier log", name,
+			bpf_program__section_name(prog), strerror(-err));
+		return err;
+	}
+	log_err("loading the process programs failed: %s", strerror(-err));
+	return err;
+}
+
+static int process_load(struct ring_buffer **rb)
+{
+	int err;
+
+	skel = process_bpf__open();
+	if (!skel) {
+		log_err("cannot open the process BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	skel->rodata->agent_tgid = getpid();
+	/* deny rules fail execve with EPERM where LSM programs attach; the
+	 * tracepoint falls back to SIGKILL elsewhere */
+	lsm_active = probe_has(PF_LSM);
+	bpf_program__set_autoload(skel->progs.deny_exec, lsm_active);
+	bpf_program__set_autoload(skel->progs.deny_file_open, lsm_active);
+	bpf_program__set_autoload(skel->progs.deny_file_create, lsm_active);
+	bpf_program__set_autoload(skel->progs.deny_file_truncate, lsm_active);
+	bpf_program__set_autoload(skel->progs.deny_file_unlink, lsm_active);
+	if (pin_root && (err = pin_maps(skel->obj, "process")))
+		return err;
+	err = process_bpf__load(skel);
+	if (err)
+		return explain_load_error(err);
+	collect_maps();
+	err = process_bpf__attach(skel);
+	if (err) {
+		log_err("attaching the process tracepoints failed: %s",
+			strerror(-err));
+		return err;
+	}
+	err = guard_attach(skel);
+	if (err) {
+		log_err("attaching self-protection failed: %s", strerror(-err));
+		return err;
+	}
+	err = pin_link(skel->links.on_exec, "process", "on_exec") ?:
+	      pin_link(skel->links.on_fork, "process", "on_fork") ?:
+	      pin_link(skel->links.on_exit, "process", "on_exit") ?:
+	      pin_link(skel->links.deny_exec, "process", "deny_exec") ?:
+	      pin_link(skel->links.deny_file_open, "process", "deny_file_open") ?:
+	      pin_link(skel->links.deny_file_create, "process", "deny_file_create") ?:
+	      pin_link(skel->links.deny_file_truncate, "process", "deny_file_truncate") ?:
+	      pin_link(skel->links.deny_file_unlink, "process", "deny_file_unlink");
+	if (err)
+		return err;
+	return rb_add(rb, bpf_map__fd(skel->maps.events), process_event_cb, NULL);
+}
+
+static int attach_syscall(int nr, struct diags *d)
+{
+	const char *name = syscall_name(nr);
+	char tp[96], pin[32];
+	int err;
+
+	snprintf(tp, sizeof(tp), "sys_enter_%s", name);
+	sys_links[nr] = bpf_program__attach_tracepoint(skel->progs.on_syscall,
+						       "syscalls", tp);
+	if (sys_links[nr]) {
+		snprintf(pin, sizeof(pin), "sys_%d", nr);
+		return pin_link(sys_links[nr], "process", pin);
+	}
+	err = -errno;
+	if (err == -ENOENT) {
+		/* No tracepoint for a syscall this kernel was built without
+		 * (init_module with CONFIG_MODULES=n): calls fail with ENOSYS,
+		 * so the rule can never trigger. */
+		diag_add(d, 0, 0, "warning: syscall %s is not in this kernel "
+			 "(no tracepoint syscalls:%s); rules on it cannot "
+			 "trigger", name, tp);
+		return 0;
+	}
+	diag_add(d, 0, 0, "cannot watch syscall %s (tracepoint syscalls:%s): %s",
+		 name, tp, strerror(-err));
+	return err;
+}
+
+/* A policy may insist that deny means EPERM, never a kill. */
+static int check_deny_supported(const struct policy *p, struct diags *d)
+{
+	if (!p->fail_unsupported || lsm_active)
+		return 0;
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct rule *r = &p->rules[i];
+
+		if (r->action != ACT_DENY)
+			continue;
+		diag_add(d, r->line, r->col, "rule \"%s\": deny needs BPF LSM, "
+			 "which this kernel does not offer (see warden probe), "
+			 "and the policy says on_unsupported: fail", r->name);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* Without LSM, file rules are checked when an open returns (and the caller
+ * killed before it uses the descriptor); attached only while a policy has
+ * file rules, so opens cost nothing otherwise. */
+static const char *const open_syscalls[] = { "open", "openat", "openat2", "creat" };
+#define N_OPEN (sizeof(open_syscalls) / sizeof(open_syscalls[0]))
+static struct bpf_link *open_links[N_OPEN];
+
+static bool has_file_rules(const struct policy *p)
+{
+	for (size_t i = 0; p && i < p->nrules; i++)
+		if (p->rules[i].files.n)
+			return true;
+	return false;
+}
+
+static int attach_open_fallback(struct diags *d)
+{
+	char tp[64];
+
+	for (size_t i = 0; i < N_OPEN; i++) {
+		if (open_links[i])
+			continue;
+		snprintf(tp, sizeof(tp), "sys_exit_%s", open_syscalls[i]);
+		open_links[i] = bpf_program__attach_tracepoint(
+			skel->progs.on_open_exit, "syscalls", tp);
+		if (!open_links[i] && errno != ENOENT) {
+			diag_add(d, 0, 0, "cannot watch %s for file rules: %s",
+				 tp, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static void detach_open_fallback(void)
+{
+	for (size_t i = 0; i < N_OPEN; i++) {
+		bpf_link__destroy(open_links[i]);
+		open_links[i] = NULL;
+	}
+}
+
+static int process_prepare(const struct policy *p, struct diags *d)
+{
+	int err = check_deny_supported(p, d);
+
+	if (err)
+		return err;
+	staged_gen = !skel->bss->active_gen;
+	memset(sys_wanted, 0, sizeof(sys_wanted));
+	for (size_t i = 0; i < p->nrules; i++)
+		for (size_t j = 0; j < p->rules[i].nsyscalls; j++)
+			sys_wanted[p->rules[i].syscalls[j]] = true;
+	err = process_compile(&maps, p, staged_gen, d);
+	if (err) {
+		diag_add(d, 0, 0, "cannot write the process policy maps: %s",
+			 strerror(-err));
+		return err;
+	}
+	/* Attach new syscalls before the switch so no window opens. */
+	for (int nr = 0; nr < SYSCALL_SLOTS; nr++)
+		if (sys_wanted[nr] && !sys_links[nr] && (err = attach_syscall(nr, d)))
+			return err;
+	if (!lsm_active && has_file_rules(p) && (err = attach_open_fallback(d)))
+		return err;
+	gen_policy[staged_gen] = p;
+	staged_guard = p->self_protection;
+	staged = true;
+	return 0;
+}
+
+static void detach_unwanted_syscalls(void)
+{
+	char name[32];
+
+	for (int nr = 0; nr < SYSCALL_SLOTS; nr++) {
+		if (sys_wanted[nr])
+			continue;
+		/* also one an earlier daemon pinned */
+		snprintf(name, sizeof(name), "sys_%d", nr);
+		pin_unlink("process", name);
+		if (sys_links[nr]) {
+			bpf_link__destroy(sys_links[nr]);
+			sys_links[nr] = NULL;
+		}
+	}
+}
+
+static void process_commit(void)
+{
+	if (!staged)
+		return;
+	__atomic_store_n(&skel->bss->active_gen, staged_gen, __ATOMIC_SEQ_CST);
+	guard_set_action(skel, staged_guard);
+	staged = false;
+	detach_unwanted_syscalls();
+	if (!has_file_rules(gen_policy[staged_gen]))
+		detach_open_fallback();
+}
+
+static void process_abort(void)
+{
+	const struct policy *active = gen_policy[skel->bss->active_gen];
+
+	staged = false;
+	/* Keep only what the active policy needs. */
+	memset(sys_wanted, 0, sizeof(sys_wanted));
+	for (size_t i = 0; active && i < active->nrules; i++)
+		for (size_t j = 0; j < active->rules[i].nsyscalls; j++)
+			sys_wanted[active->rules[i].syscalls[j]] = true;
+	detach_unwanted_syscalls();
+	if (!has_file_rules(active))
+		detach_open_fallback();
+	gen_policy[staged_gen] = NULL;
+}
+
+void process_losses(struct process_losses *l)
+{
+	int fd = bpf_map__fd(skel->maps.losses);
+
+	l->ringbuf_full = percpu_sum(fd, LOSS_RINGBUF_FULL);
+	l->proc_map_full = percpu_sum(fd, LOSS_PROC_MAP_FULL);
+	l->track_full = percpu_sum(fd, LOSS_TRACK_FULL);
+}
+
+static uint64_t process_lost(void)
+{
+	struct process_losses l;
+
+	process_losses(&l);
+	return l.ringbuf_full;
+}
+
+static void process_stats(struct jbuf *j)
+{
+	struct process_losses l;
+
+	process_losses(&l);
+	jb_ku64(j, "process_ringbuf_full", l.ringbuf_full);
+	jb_ku64(j, "process_table_full", l.proc_map_full);
+	jb_ku64(j, "process_track_lost", l.track_full);
+	jb_kstr(j, "exec_deny_mechanism", lsm_active ? "lsm" : "sigkill");
+}
+
+const struct policy *process_policy_of_gen(__u32 gen)
+{
+	return gen < POLICY_GENS ? gen_policy[gen] : NULL;
+}
+
+static void process_unload(void)
+{
+	guard_detach();
+	detach_open_fallback();
+	for (int nr = 0; nr < SYSCALL_SLOTS; nr++) {
+		bpf_link__destroy(sys_links[nr]);
+		sys_links[nr] = NULL;
+	}
+	process_bpf__destroy(skel);
+	skel = NULL;
+}
+
+struct module process_module = {
+	.name = "process",
+	.wanted = always,
+	.load = process_load,
+	.prepare = process_prepare,
+	.commit = process_commit,
+	.abort = process_abort,
+	.stats = process_stats,
+	.lost = process_lost,
+	.unload = process_unload,
+};

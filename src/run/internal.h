@@ -1,0 +1,104 @@
+/* `warden run` internals: the pieces run.c wires together. */
+#ifndef WARDEN_RUN_INTERNAL_H
+#define WARDEN_RUN_INTERNAL_H
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "run/run.h"
+
+/* ---- run_cgroup.c --------------------------------------------------- */
+struct run_cgroup {
+	char rel[64];		/* "/warden-run-PID-X", below the cgroup2 root */
+	char path[PATH_MAX];
+	int dirfd;
+	bool created;
+};
+
+int run_cgroup_create(struct run_cgroup *cg);
+int run_cgroup_join(const struct run_cgroup *cg);	/* in the child */
+int run_cgroup_kill(struct run_cgroup *cg);
+int run_cgroup_destroy(struct run_cgroup *cg);
+
+/* ---- run_seccomp.c -------------------------------------------------- */
+struct seccomp_plan {
+	const int *deny;	/* syscalls that fail with EPERM */
+	size_t ndeny;
+	bool writes;		/* file-changing syscalls go to the supervisor */
+	bool reads;		/* read-only opens too (secret paths exist) */
+};
+
+/* In the child: install the filter; returns the listener fd or -errno. */
+int run_seccomp_install(const struct seccomp_plan *p);
+/* In warden: answer one pending notification on fd. */
+int run_seccomp_serve(int fd, const struct run_policy *rp, bool enforce);
+
+/* ---- run_files.c ---------------------------------------------------- */
+/* Resolve path as task pid sees it (dirfd, cwd, "..", symlinks; the last
+ * component followed only if follow). Writes the absolute path, or a
+ * pseudo name like "pipe:[123]" for a magic link to a non-file. */
+int run_path_resolve(pid_t pid, int dirfd, const char *path, bool follow,
+		     char *out, size_t len);
+/* Devices and pseudo files every step may write. */
+bool run_path_always_writable(const char *path);
+/* raw re-opens an fd pid already holds open for writing. */
+bool run_path_reopens_write_fd(pid_t pid, const char *raw);
+
+/* ---- run_net.c / run_dns.c ------------------------------------------ */
+struct ring_buffer;
+/* Load and attach the egress programs to cgroup_fd. DNS over UDP goes to
+ * the proxy ports (network order; 0: no proxy for that family). */
+int run_net_start(const struct run_policy *rp, int cgroup_fd, bool enforce,
+		  uint16_t port4_be, uint16_t port6_be, struct ring_buffer **rb);
+/* Open address a (4 or 16 bytes) for the run: an allowed name resolved to it. */
+int run_net_allow_addr(int family, const uint8_t *a);
+/* The resolver the latest redirected query was sent to. */
+int run_net_dns_upstream(int *family, uint8_t *addr, uint16_t *port_be);
+uint32_t run_net_last_dns_pid(void);
+uint64_t run_net_lost(void);
+void run_net_stop(void);
+
+/* Bind the proxy on loopback; ports in network order (0 if unavailable). */
+int run_dns_start(const struct run_policy *rp, bool enforce, int epfd,
+		  uint16_t *port4_be, uint16_t *port6_be);
+/* An fd from epoll that belongs to the proxy: handle it, return true. */
+bool run_dns_handle(int fd);
+void run_dns_tick(void);
+void run_dns_stop(void);
+
+/* ---- run_report.c --------------------------------------------------- */
+enum viol_kind { V_EXEC, V_WRITE, V_SECRET, V_SYSCALL, V_CONNECT, V_DNS,
+		 V__COUNT };
+
+void rep_init(const char *cgroup_rel);
+void rep_free(void);
+void rep_exec(uint32_t pid, uint32_t ppid, const char *binary,
+	      const char *args, size_t args_len);
+void rep_fork(uint32_t pid, uint32_t ppid);
+void rep_exit(uint32_t pid, int wait_status);
+void rep_violation(enum viol_kind k, uint32_t pid, const char *rule,
+		   const char *what, bool blocked);
+void rep_file(uint32_t pid, const char *op, const char *path, bool allowed);
+void rep_secret_read(uint32_t pid, const char *path);
+void rep_conn(uint32_t pid, int family, const uint8_t *addr, uint16_t port,
+	      int proto, bool allowed);
+void rep_dns(const char *name, int qtype, bool allowed, const char *answers);
+void rep_dns_answer(const char *name, int family, const uint8_t *addr);
+size_t rep_violation_count(void);
+
+struct rep_meta {
+	char *const *argv;
+	const char *policy;
+	bool enforce;
+	int exit_status;	/* warden's */
+	int child_status;	/* wait status */
+	double seconds;
+	const char *cgroup;
+	const char *cwd;		/* where the run started */
+	const struct run_policy *rp;	/* the policy it ran under */
+};
+void rep_summary(FILE *f, const struct rep_meta *m);
+int rep_write_json(const char *path, const struct rep_meta *m);
+int rep_write_learned(const char *path, const struct rep_meta *m);
+#endif

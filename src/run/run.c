@@ -1,0 +1,596 @@
+/* `warden run [OPTIONS] -- CMD [ARGS...]`: run one CI step in a fresh
+ * cgroup under a pipeline policy, without a daemon. The BPF programs,
+ * the cgroup, the seccomp supervisor and the DNS proxy live exactly as
+ * long as this process; the report comes at the end. docs/run.md. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include "cmd/commands.h"
+#include "core/agent.h"
+#include "lib/cgroup.h"
+#include "lib/log.h"
+#include "core/preflight.h"
+#include "process/process.h"
+#include "warden/process_abi.h"
+#include "process/proctable.h"
+#include "run/internal.h"
+#include "run/report.h"
+
+static const char usage[] =
+"usage: warden run [--policy FILE] [--audit] [--report FILE.json]\n"
+"                  [--learn FILE.yaml] [--fail-on-violation] [-v] -- CMD [ARGS...]\n"
+"\n"
+"Run CMD (a CI step) in its own cgroup under the `run:` section of a\n"
+"policy: allowed binaries, allowed write prefixes and secret paths,\n"
+"allowed destinations (addresses, CIDRs, DNS names) and denied syscalls.\n"
+"Prints a report on stderr at the end. No daemon needed (root is).\n"
+"\n"
+"  -p, --policy FILE        the policy (default: the built-in one: audit,\n"
+"                           secret paths and dangerous syscalls reported)\n"
+"  -a, --audit              report violations, block nothing\n"
+"  -r, --report FILE        write the full report as JSON\n"
+"  -l, --learn FILE         write a policy that allows what this run did\n"
+"  -f, --fail-on-violation  in audit mode too, exit 3 on violations\n"
+"  -v, --verbose            more detail\n"
+"\n"
+"Exit status: CMD's own (128+N if killed by signal N) when there was no\n"
+"violation; 3 when there were violations in enforce mode (or in audit mode\n"
+"with --fail-on-violation); 2 for a usage or policy error; 125 when the\n"
+"run could not be set up.\n";
+
+struct run_opts {
+	const char *policy, *report, *learn;
+	bool audit, fail_on_violation;
+	char **argv;
+};
+
+struct run {
+	struct run_opts o;
+	struct run_policy *rp;
+	bool enforce;
+	struct run_cgroup cg;
+	struct agent agent;
+	int epfd, sigfd, notif_fd, timerfd;
+	pid_t child;
+	int child_status;
+	bool child_done;
+	int signals;		/* SIGINT/SIGTERM received */
+	char cwd[PATH_MAX];
+	struct timespec t0;
+};
+
+static struct run *the_run;	/* for the process event sink */
+
+static int parse_args(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "audit", no_argument, NULL, 'a' },
+		{ "report", required_argument, NULL, 'r' },
+		{ "learn", required_argument, NULL, 'l' },
+		{ "fail-on-violation", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+p:ar:l:fvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': o->policy = optarg; break;
+		case 'a': o->audit = true; break;
+		case 'r': o->report = optarg; break;
+		case 'l': o->learn = optarg; break;
+		case 'f': o->fail_on_violation = true; break;
+		case 'v': log_verbose++; break;
+		case 'h': fputs(usage, stdout); exit(0);
+		default: fputs(usage, stderr); return -EINVAL;
+		}
+	}
+	if (optind >= argc) {
+		log_err("run: no command given (warden run [OPTIONS] -- CMD ...)");
+		return -EINVAL;
+	}
+	o->argv = argv + optind;
+	return 0;
+}
+
+/* ---- process events: the tree, and exec violations ------------------ */
+
+static bool in_run(const struct process_event_view *v)
+{
+	size_t n = strlen(the_run->cg.rel);
+
+	return v->cgroup_len >= n && !memcmp(v->cgroup, the_run->cg.rel, n) &&
+	       (v->cgroup_len == n || v->cgroup[n] == '/');
+}
+
+static void on_process_event(const struct process_event *ev,
+			     const struct process_event_view *v)
+{
+	if (!in_run(v))
+		return;
+	switch (ev->type) {
+	case EV_FORK:
+		rep_fork(ev->pid, ev->ppid);
+		break;
+	case EV_EXEC:
+		rep_exec(ev->pid, ev->ppid, v->binary, v->args, v->args_len);
+		if (ev->rule == 2)	/* exec.deny, see exec_policy() */
+			rep_violation(V_EXEC, ev->pid, "exec.allow",
+				      v->binary ?: "?", ev->action == ACT_KILL);
+		break;
+	case EV_EXIT:
+		rep_exit(ev->pid, ev->exit_code);
+		break;
+	}
+}
+
+/* ---- the process module's policy: exec allow-list in our cgroup ----- */
+
+static char *command_binary(const char *cmd)
+{
+	char path[PATH_MAX], *dirs, *save = NULL;
+	const char *env = getenv("PATH");
+
+	if (strchr(cmd, '/'))
+		return realpath(cmd, NULL);
+	dirs = strdup(env ? env : "/usr/bin:/bin");
+	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		snprintf(path, sizeof(path), "%s/%s", d, cmd);
+		if (access(path, X_OK) == 0) {
+			free(dirs);
+			return realpath(path, NULL);
+		}
+	}
+	free(dirs);
+	return NULL;
+}
+
+static int add_rule(struct policy *p, const char *name, uint8_t action,
+		    const char *cgroup)
+{
+	struct rule *r = &p->rules[p->nrules++];
+
+	r->name = strdup(name);
+	r->action = action;
+	r->sel.used = 1u << DIM_CGROUP;
+	return strv_push(&r->sel.cgroup, cgroup, 0, 0);
+}
+
+/* Rule 1 allows the listed binaries (and the command itself) in the run's
+ * cgroup; rule 2 kills (alerts on) every other exec there. First match
+ * wins, and the kernel decides at exec time. */
+static struct policy *exec_policy(struct run *r)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+	char *self;
+	int err = 0;
+
+	if (!p || !(p->rules = calloc(2, sizeof(*p->rules))))
+		return NULL;
+	p->file = strdup("<warden run>");
+	p->name = strdup("warden-run");
+	p->observe = OBSERVE_EXEC | OBSERVE_EXIT;
+	if (!r->rp->exec_on)
+		return p;
+	err = add_rule(p, "exec.allow", ACT_ALLOW, r->cg.rel);
+	p->rules[0].sel.used |= 1u << DIM_BINARY;
+	for (size_t i = 0; i < r->rp->exec_allow.n && !err; i++)
+		err = strv_push(&p->rules[0].sel.binary, r->rp->exec_allow.v[i], 0, 0);
+	self = command_binary(r->o.argv[0]);
+	if (self && !err)
+		err = strv_push(&p->rules[0].sel.binary, self, 0, 0);
+	free(self);
+	err = err ?: add_rule(p, "exec.deny", r->enforce ? ACT_KILL : ACT_ALERT,
+			      r->cg.rel);
+	if (err) {
+		policy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static int load_process_module(struct run *r)
+{
+	struct policy *p = exec_policy(r);
+	struct diags d;
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	diags_init(&d, "<warden run>");
+	process_set_event_sink(on_process_event);
+	err = agent_apply(&r->agent, p, &d);
+	for (int i = 0; i < d.n; i++)	/* warnings (missing binaries) too */
+		log_warn("exec allow-list: %s", d.v[i].msg);
+	diags_free(&d);
+	if (err)
+		policy_free(p);
+	return err;
+}
+
+/* ---- the child ------------------------------------------------------ */
+
+static int send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char byte = 'F';
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &mh, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &mh, 0) != 1)
+		return -EIO;
+	c = CMSG_FIRSTHDR(&mh);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -EIO;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/* Never returns. Joins the cgroup and installs seccomp before exec, so
+ * the first instruction of CMD already runs under the policy. */
+static void child_main(struct run *r, int sock)
+{
+	struct seccomp_plan plan = {
+		.deny = r->rp->syscalls, .ndeny = r->rp->nsyscalls,
+		.writes = true, .reads = r->rp->secrets.n > 0,
+	};
+	sigset_t none;
+	int err, fd;
+	char go;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* warden gone: so is the step */
+	err = run_cgroup_join(&r->cg);
+	fd = err ? err : run_seccomp_install(&plan);
+	if (fd < 0 || send_fd(sock, fd) || read(sock, &go, 1) != 1) {
+		err = fd < 0 ? fd : -EIO;
+		if (write(sock, &err, sizeof(err)) < 0)
+			_exit(RUN_EXIT_SETUP);
+		_exit(RUN_EXIT_SETUP);
+	}
+	close(fd);
+	execvp(r->o.argv[0], r->o.argv);
+	err = -errno;
+	if (write(sock, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static int start_child(struct run *r)
+{
+	int sv[2], err = 0;
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	fflush(NULL);
+	r->child = fork();
+	if (r->child < 0)
+		return -errno;
+	if (r->child == 0) {
+		close(sv[0]);
+		child_main(r, sv[1]);
+	}
+	close(sv[1]);
+	r->notif_fd = recv_fd(sv[0]);
+	if (r->notif_fd < 0) {
+		if (read(sv[0], &err, sizeof(err)) != sizeof(err))
+			err = r->notif_fd;
+		log_err("run: the child could not set up seccomp: %s", strerror(-err));
+		close(sv[0]);
+		return err;
+	}
+	if (write(sv[0], "g", 1) != 1)
+		err = -errno;
+	/* EOF: exec happened (the socket is close-on-exec) */
+	n = read(sv[0], &err, sizeof(err));
+	close(sv[0]);
+	if (n == sizeof(err) && err) {
+		log_err("run: cannot execute %s: %s", r->o.argv[0], strerror(-err));
+		return -err == ENOENT ? -ENOENT : err;
+	}
+	return 0;
+}
+
+/* ---- the loop ------------------------------------------------------- */
+
+static void watch(struct run *r, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (fd >= 0)
+		epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int setup_loop(struct run *r)
+{
+	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	r->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	r->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (r->sigfd < 0 || r->epfd < 0 || r->timerfd < 0)
+		return -errno;
+	timerfd_settime(r->timerfd, 0, &its, NULL);
+	watch(r, r->sigfd);
+	watch(r, r->timerfd);
+	/* orphans of the step are reaped here, not by init */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	return 0;
+}
+
+static void reap(struct run *r)
+{
+	int st;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (pid == r->child) {
+			r->child_status = st;
+			r->child_done = true;
+		}
+	}
+}
+
+static void on_signal(struct run *r)
+{
+	struct signalfd_siginfo si;
+
+	while (read(r->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			reap(r);
+			continue;
+		}
+		/* the CI runner gives up: pass it on; twice, kill it all */
+		if (++r->signals > 1)
+			run_cgroup_kill(&r->cg);
+		else if (r->child > 0 && !r->child_done)
+			kill(r->child, si.ssi_signo);
+	}
+}
+
+static void dispatch(struct run *r, int fd)
+{
+	int err;
+
+	if (fd == r->sigfd) {
+		on_signal(r);
+	} else if (fd == r->notif_fd) {
+		/* exec events first: the caller may be new */
+		ring_buffer__consume(r->agent.rb);
+		err = run_seccomp_serve(fd, r->rp, r->enforce);
+		if (err && err != -ENOENT)
+			log_debug("seccomp: %s", strerror(-err));
+	} else if (fd == r->timerfd) {
+		uint64_t x;
+
+		if (read(fd, &x, sizeof(x)) < 0)
+			return;
+		run_dns_tick();
+	} else if (!run_dns_handle(fd)) {
+		ring_buffer__consume(r->agent.rb);
+	}
+}
+
+static int event_loop(struct run *r)
+{
+	struct epoll_event evs[16];
+
+	while (!r->child_done) {
+		int n = epoll_wait(r->epfd, evs, 16, -1);
+
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (int i = 0; i < n; i++)
+			dispatch(r, evs[i].data.fd);
+	}
+	/* the events of the last moments */
+	for (int i = 0; i < 5; i++) {
+		int n = epoll_wait(r->epfd, evs, 16, 20);
+
+		for (int k = 0; k < n; k++)
+			dispatch(r, evs[k].data.fd);
+	}
+	ring_buffer__consume(r->agent.rb);
+	return 0;
+}
+
+/* ---- set-up, tear-down ---------------------------------------------- */
+
+static int load_policy(struct run *r)
+{
+	struct diags d;
+
+	if (!r->o.policy) {
+		r->rp = run_policy_builtin();
+	} else {
+		diags_init(&d, r->o.policy);
+		r->rp = run_policy_load(r->o.policy, &d);
+		diags_print(&d, stderr);
+		diags_free(&d);
+	}
+	if (!r->rp)
+		return -EINVAL;
+	r->enforce = !r->o.audit && r->rp->mode != RUN_AUDIT;
+	return 0;
+}
+
+static int start_network(struct run *r)
+{
+	struct run_policy *rp = r->rp;
+	uint16_t p4 = 0, p6 = 0;
+	int err;
+
+	if (!rp->net_on) {
+		/* no allow-list: every destination passes, but the report
+		 * still names them (and --learn writes them down) */
+		static const struct cidr all[2] = { { .family = 4 }, { .family = 6 } };
+
+		rp->any_destination = true;
+		rp->nets = malloc(sizeof(all));
+		if (!rp->nets)
+			return -ENOMEM;
+		memcpy(rp->nets, all, sizeof(all));
+		rp->nnets = 2;
+	}
+	err = run_dns_start(rp, r->enforce, r->epfd, &p4, &p6);
+	if (err && rp->net_on)
+		return err;
+	return run_net_start(rp, r->cg.dirfd, r->enforce, p4, p6, &r->agent.rb);
+}
+
+static int setup(struct run *r)
+{
+	int err;
+
+	if ((err = check_can_load_bpf()))
+		return err;
+	if ((err = setup_loop(r)))
+		return err;
+	if ((err = run_cgroup_create(&r->cg))) {
+		log_err("run: cannot create a cgroup under %s: %s",
+			cgroup2_root() ?: "(no cgroup2 mount)", strerror(-err));
+		return err;
+	}
+	rep_init(r->cg.rel);
+	rep.enforce = r->enforce;
+	proctable_init();
+	if ((err = load_process_module(r)))
+		return err;
+	if ((err = start_network(r)))
+		return err;
+	watch(r, ring_buffer__epoll_fd(r->agent.rb));
+	if ((err = start_child(r)))
+		return err;
+	watch(r, r->notif_fd);
+	return 0;
+}
+
+static void teardown(struct run *r)
+{
+	if (r->child > 0 && !r->child_done) {
+		kill(r->child, SIGKILL);
+		waitpid(r->child, &r->child_status, 0);
+		r->child_done = true;
+	}
+	if (run_cgroup_destroy(&r->cg))
+		log_warn("run: could not remove cgroup %s", r->cg.path);
+	reap(r);
+	if (r->notif_fd >= 0)
+		close(r->notif_fd);
+	run_dns_stop();
+	run_net_stop();
+	agent_unload(&r->agent);
+	proctable_free();
+	process_set_event_sink(NULL);
+}
+
+static int exit_status(struct run *r)
+{
+	int st = r->child_status;
+
+	if (rep_violation_count() && (r->enforce || r->o.fail_on_violation))
+		return RUN_EXIT_VIOLATION;
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return WEXITSTATUS(st);
+}
+
+static void finish(struct run *r, int status)
+{
+	struct timespec t1;
+	struct rep_meta m = {
+		.argv = r->o.argv, .enforce = r->enforce,
+		.policy = r->o.policy ? r->o.policy : "<builtin>",
+		.child_status = r->child_status, .exit_status = status,
+		.cgroup = r->cg.rel, .cwd = r->cwd, .rp = r->rp,
+	};
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	m.seconds = (t1.tv_sec - r->t0.tv_sec) + (t1.tv_nsec - r->t0.tv_nsec) / 1e9;
+	rep_summary(stderr, &m);
+	if (r->o.report && (err = rep_write_json(r->o.report, &m)))
+		log_err("run: cannot write the report %s: %s", r->o.report, strerror(-err));
+	if (r->o.learn && (err = rep_write_learned(r->o.learn, &m)))
+		log_err("run: cannot write the learned policy %s: %s",
+			r->o.learn, strerror(-err));
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run r = { .epfd = -1, .sigfd = -1, .notif_fd = -1, .timerfd = -1,
+			 .cg.dirfd = -1 };
+	int err, status;
+	struct process_losses l;
+
+	if (parse_args(argc, argv, &r.o))
+		return RUN_EXIT_USAGE;
+	log_setup_libbpf();
+	if (load_policy(&r))
+		return RUN_EXIT_USAGE;
+	the_run = &r;
+	if (!getcwd(r.cwd, sizeof(r.cwd)))
+		strcpy(r.cwd, "/");
+	clock_gettime(CLOCK_MONOTONIC, &r.t0);
+	err = setup(&r);
+	if (!err)
+		err = event_loop(&r);
+	if (!err) {
+		process_losses(&l);
+		rep.lost += l.ringbuf_full + run_net_lost();
+	}
+	teardown(&r);
+	if (err) {
+		rep_free();
+		run_policy_free(r.rp);
+		return err == -ENOENT && r.child > 0 ? 127 : RUN_EXIT_SETUP;
+	}
+	status = exit_status(&r);
+	finish(&r, status);
+	rep_free();
+	run_policy_free(r.rp);
+	return status;
+}

@@ -1,0 +1,48 @@
+/* `warden run`: one command (a CI step) in its own cgroup under a pipeline
+ * policy. Shared declarations of the run_*.c files. */
+#ifndef WARDEN_RUN_H
+#define WARDEN_RUN_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "lib/cidr.h"
+#include "policy/diag.h"
+#include "policy/policy.h"
+
+/* Exit statuses of `warden run` itself (the command's own otherwise). */
+#define RUN_EXIT_VIOLATION	3	/* violations (enforce / --fail-on-violation) */
+#define RUN_EXIT_USAGE		2	/* bad arguments or policy */
+#define RUN_EXIT_SETUP		125	/* could not set the run up */
+
+enum run_mode { RUN_MODE_UNSET = 0, RUN_ENFORCE, RUN_AUDIT };
+
+/* The `run:` section. A check whose section is absent is off. */
+struct run_policy {
+	char *file;
+	enum run_mode mode;
+	bool exec_on;
+	struct strv exec_allow;		/* files, dirs ending in /, basenames */
+	bool write_on;
+	struct strv write_allow;	/* path prefixes (dirs end in /) */
+	struct strv secrets;		/* path prefixes never read */
+	bool net_on;
+	bool any_destination;		/* no network: section: observe only */
+	bool allow_loopback;
+	struct cidr *nets;
+	size_t nnets;
+	struct strv names;		/* exact or "*.suffix" */
+	int *syscalls;			/* denied: EPERM */
+	size_t nsyscalls;
+};
+
+struct run_policy *run_policy_load(const char *path, struct diags *d);
+struct run_policy *run_policy_builtin(void);
+void run_policy_free(struct run_policy *rp);
+extern const char run_builtin_policy_text[];
+/* Does name match an allowed DNS pattern? */
+bool run_name_allowed(const struct run_policy *rp, const char *name);
+/* Is path (absolute, normalised) under one of the prefixes? A prefix
+ * without a trailing / matches the file itself and anything below it. */
+bool run_path_under(const struct strv *prefixes, const char *path);
+#endif

@@ -1,0 +1,342 @@
+/* Seccomp for `warden run`. The child installs one filter before exec;
+ * every process of the step inherits it. Denied syscalls and the
+ * file-changing syscalls are sent to warden (SECCOMP_RET_USER_NOTIF),
+ * which resolves paths the way the kernel will, records what it saw and
+ * answers EPERM (enforce, not allowed) or "continue". Everything else
+ * never leaves the kernel: read-only opens included, unless the policy
+ * lists secret paths.
+ *
+ * Without no_new_privs the kernel only lets CAP_SYS_ADMIN install a
+ * filter: warden runs as root, so it does not set no_new_privs and setuid
+ * programs in the step keep working; as non-root it sets it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include "lib/log.h"
+#include "run/internal.h"
+#include "process/syscalls.h"
+
+#define WRITE_FLAGS (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)
+#define MAX_INSNS 200
+
+/* ---- the filter ----------------------------------------------------- */
+
+enum label { L_NONE, L_NOTIF, L_EPERM, L_OPEN_A1, L_OPEN_A2, L__COUNT };
+
+struct prog {
+	struct sock_filter insn[MAX_INSNS];
+	enum label target[MAX_INSNS];	/* jt label of a jump */
+	int at[L__COUNT];
+	int n;
+};
+
+static void emit(struct prog *p, struct sock_filter f, enum label jt)
+{
+	if (p->n < MAX_INSNS) {
+		p->target[p->n] = jt;
+		p->insn[p->n++] = f;
+	}
+}
+
+static void jump_if_nr(struct prog *p, int nr, enum label l)
+{
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 0), l);
+}
+
+static void ret(struct prog *p, enum label here, __u32 v)
+{
+	if (here)
+		p->at[here] = p->n;
+	emit(p, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, v), L_NONE);
+}
+
+/* Opens: the flags decide (low 32 bits of argument i, little-endian). */
+static void open_check(struct prog *p, enum label here, int arg, bool reads)
+{
+	p->at[here] = p->n;
+	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		offsetof(struct seccomp_data, args[arg])), L_NONE);
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+		WRITE_FLAGS, 0, 0), L_NOTIF);
+	ret(p, L_NONE, reads ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_ALLOW);
+}
+
+/* The syscalls whose paths decide. Opens are handled apart. */
+static const int path_syscalls[] = {
+	SYS_creat, SYS_openat2, SYS_unlink, SYS_unlinkat, SYS_rmdir,
+	SYS_rename, SYS_renameat, SYS_renameat2, SYS_chmod, SYS_fchmodat,
+#ifdef SYS_fchmodat2
+	SYS_fchmodat2,
+#endif
+	SYS_chown, SYS_lchown, SYS_fchownat, SYS_truncate, SYS_mkdir,
+	SYS_mkdirat, SYS_link, SYS_linkat, SYS_symlink, SYS_symlinkat,
+	SYS_mknod, SYS_mknodat,
+};
+
+static int resolve_jumps(struct prog *p)
+{
+	for (int i = 0; i < p->n; i++) {
+		int off;
+
+		if (!p->target[i])
+			continue;
+		off = p->at[p->target[i]] - i - 1;
+		if (off < 0 || off > 255)
+			return -E2BIG;
+		p->insn[i].jt = off;
+	}
+	return p->n < MAX_INSNS ? 0 : -E2BIG;
+}
+
+static int build(const struct seccomp_plan *sp, struct prog *p)
+{
+	memset(p, 0, sizeof(*p));
+	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		offsetof(struct seccomp_data, arch)), L_NONE);
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		AUDIT_ARCH_X86_64, 1, 0), L_NONE);
+	ret(p, L_NONE, SECCOMP_RET_ERRNO | EPERM);	/* 32-bit entry: refused */
+	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		offsetof(struct seccomp_data, nr)), L_NONE);
+	/* x32 numbers would bypass the table below */
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+		0x40000000, 0, 0), L_EPERM);
+	for (size_t i = 0; i < sp->ndeny; i++)
+		jump_if_nr(p, sp->deny[i], L_NOTIF);
+	if (sp->writes || sp->reads) {
+		jump_if_nr(p, SYS_open, L_OPEN_A1);
+		jump_if_nr(p, SYS_openat, L_OPEN_A2);
+		jump_if_nr(p, SYS_creat, L_NOTIF);
+		jump_if_nr(p, SYS_openat2, L_NOTIF);
+	}
+	if (sp->writes)
+		for (size_t i = 0; i < sizeof(path_syscalls) / sizeof(int); i++)
+			jump_if_nr(p, path_syscalls[i], L_NOTIF);
+	ret(p, L_NONE, SECCOMP_RET_ALLOW);
+	if (sp->writes || sp->reads) {
+		open_check(p, L_OPEN_A1, 1, sp->reads);
+		open_check(p, L_OPEN_A2, 2, sp->reads);
+	}
+	ret(p, L_NOTIF, SECCOMP_RET_USER_NOTIF);
+	ret(p, L_EPERM, SECCOMP_RET_ERRNO | EPERM);
+	return resolve_jumps(p);
+}
+
+int run_seccomp_install(const struct seccomp_plan *sp)
+{
+	struct prog p;
+	struct sock_fprog fp;
+	int fd, err = build(sp, &p);
+
+	if (err)
+		return err;
+	fp.len = p.n;
+	fp.filter = p.insn;
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		     SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
+	if (fd < 0 && errno == EACCES) {
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			     SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+/* ---- the supervisor ------------------------------------------------- */
+
+struct call {
+	const struct seccomp_notif *req;
+	const struct run_policy *rp;
+	bool enforce;
+	int memfd;		/* /proc/PID/mem */
+};
+
+/* A NUL-terminated string from the caller's memory. */
+static int read_string(struct call *c, uint64_t addr, char *buf, size_t len)
+{
+	ssize_t n = pread(c->memfd, buf, len - 1, (off_t)addr);
+
+	if (n <= 0)
+		return -EFAULT;
+	buf[n] = '\0';
+	return strlen(buf) < (size_t)n ? 0 : -ENAMETOOLONG;
+}
+
+static int read_open_how(struct call *c, uint64_t addr, uint64_t *flags)
+{
+	struct open_how how;
+
+	if (pread(c->memfd, &how, sizeof(how.flags), (off_t)addr) !=
+	    sizeof(how.flags))
+		return -EFAULT;
+	*flags = how.flags;
+	return 0;
+}
+
+static bool is_allowed_write(const struct run_policy *rp, const char *path)
+{
+	if (!rp->write_on || path[0] != '/' || run_path_always_writable(path))
+		return true;
+	return run_path_under(&rp->write_allow, path);
+}
+
+/* Check one path argument. Returns true when the call may go on. */
+static bool check_path(struct call *c, const char *op, int dirfd,
+		       uint64_t addr, bool follow, bool writes, bool reads)
+{
+	char raw[PATH_MAX], path[PATH_MAX];
+	uint32_t pid = c->req->pid;
+
+	if (read_string(c, addr, raw, sizeof(raw)))
+		return true;	/* the kernel will fail it with EFAULT */
+	if (run_path_resolve(pid, dirfd, raw, follow, path, sizeof(path)))
+		snprintf(path, sizeof(path), "%s", raw);
+	if (path[0] == '/' && c->rp->secrets.n &&
+	    run_path_under(&c->rp->secrets, path) && (reads || writes)) {
+		rep_secret_read(pid, path);
+		rep_violation(V_SECRET, pid, "files.secrets", path, c->enforce);
+		return !c->enforce;
+	}
+	if (!writes)
+		return true;
+	if (!is_allowed_write(c->rp, path) &&
+	    !run_path_reopens_write_fd(pid, raw)) {
+		rep_file(pid, op, path, false);
+		rep_violation(V_WRITE, pid, "files.write", path, c->enforce);
+		return !c->enforce;
+	}
+	if (path[0] == '/' && !run_path_always_writable(path))
+		rep_file(pid, op, path, true);
+	return true;
+}
+
+static bool check_open(struct call *c, int dirfd, uint64_t addr,
+		       uint64_t flags)
+{
+	bool writes = flags & WRITE_FLAGS;
+	bool follow = !(flags & O_NOFOLLOW) &&
+		      (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+
+	return check_path(c, "open", dirfd, addr, follow, writes, true);
+}
+
+/* The path arguments of each file syscall, and the decision. */
+static bool check_file_call(struct call *c)
+{
+	const __u64 *a = c->req->data.args;
+	uint64_t flags;
+
+	switch (c->req->data.nr) {
+	case SYS_open: return check_open(c, AT_FDCWD, a[0], a[1]);
+	case SYS_openat: return check_open(c, (int)a[0], a[1], a[2]);
+	case SYS_openat2:
+		if (read_open_how(c, a[2], &flags))
+			return true;
+		return check_open(c, (int)a[0], a[1], flags);
+	case SYS_creat: return check_open(c, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC);
+	case SYS_unlink: return check_path(c, "unlink", AT_FDCWD, a[0], false, true, false);
+	case SYS_rmdir: return check_path(c, "rmdir", AT_FDCWD, a[0], false, true, false);
+	case SYS_unlinkat: return check_path(c, "unlink", (int)a[0], a[1], false, true, false);
+	case SYS_rename:
+		return check_path(c, "rename", AT_FDCWD, a[0], false, true, false) &&
+		       check_path(c, "rename", AT_FDCWD, a[1], false, true, false);
+	case SYS_renameat: case SYS_renameat2:
+		return check_path(c, "rename", (int)a[0], a[1], false, true, false) &&
+		       check_path(c, "rename", (int)a[2], a[3], false, true, false);
+	case SYS_chmod: return check_path(c, "chmod", AT_FDCWD, a[0], true, true, false);
+	case SYS_chown: return check_path(c, "chown", AT_FDCWD, a[0], true, true, false);
+	case SYS_lchown: return check_path(c, "chown", AT_FDCWD, a[0], false, true, false);
+	case SYS_fchmodat:
+#ifdef SYS_fchmodat2
+	case SYS_fchmodat2:
+#endif
+		return check_path(c, "chmod", (int)a[0], a[1],
+				  !(a[3] & AT_SYMLINK_NOFOLLOW), true, false);
+	case SYS_fchownat:
+		return check_path(c, "chown", (int)a[0], a[1],
+				  !(a[4] & AT_SYMLINK_NOFOLLOW), true, false);
+	case SYS_truncate: return check_path(c, "truncate", AT_FDCWD, a[0], true, true, false);
+	case SYS_mkdir: return check_path(c, "mkdir", AT_FDCWD, a[0], false, true, false);
+	case SYS_mkdirat: return check_path(c, "mkdir", (int)a[0], a[1], false, true, false);
+	case SYS_mknod: return check_path(c, "mknod", AT_FDCWD, a[0], false, true, false);
+	case SYS_mknodat: return check_path(c, "mknod", (int)a[0], a[1], false, true, false);
+	case SYS_link: return check_path(c, "link", AT_FDCWD, a[1], false, true, false);
+	case SYS_linkat: return check_path(c, "link", (int)a[2], a[3], false, true, false);
+	case SYS_symlink: return check_path(c, "symlink", AT_FDCWD, a[1], false, true, false);
+	case SYS_symlinkat: return check_path(c, "symlink", (int)a[1], a[2], false, true, false);
+	}
+	return true;
+}
+
+static bool is_denied_syscall(const struct run_policy *rp, int nr)
+{
+	for (size_t i = 0; i < rp->nsyscalls; i++)
+		if (rp->syscalls[i] == nr)
+			return true;
+	return false;
+}
+
+static bool decide(struct call *c)
+{
+	int nr = c->req->data.nr;
+
+	if (is_denied_syscall(c->rp, nr)) {
+		rep_violation(V_SYSCALL, c->req->pid, "syscalls.deny",
+			      syscall_name(nr) ?: "?", c->enforce);
+		return !c->enforce;
+	}
+	return check_file_call(c);
+}
+
+int run_seccomp_serve(int fd, const struct run_policy *rp, bool enforce)
+{
+	static struct seccomp_notif_sizes sz;
+	static struct seccomp_notif *req;
+	static struct seccomp_notif_resp *resp;
+	struct call c = { .rp = rp, .enforce = enforce };
+	char mem[64];
+	bool ok;
+
+	if (!req) {
+		if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz))
+			return -errno;
+		req = calloc(1, sz.seccomp_notif > sizeof(*req) ? sz.seccomp_notif : sizeof(*req));
+		resp = calloc(1, sz.seccomp_notif_resp > sizeof(*resp) ?
+			      sz.seccomp_notif_resp : sizeof(*resp));
+		if (!req || !resp)
+			return -ENOMEM;
+	}
+	memset(req, 0, sz.seccomp_notif);
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, req))
+		return errno == ENOENT || errno == EINTR ? 0 : -errno;
+	c.req = req;
+	snprintf(mem, sizeof(mem), "/proc/%u/mem", req->pid);
+	c.memfd = open(mem, O_RDONLY | O_CLOEXEC);
+	/* the pid still names the caller: nothing read above is stale */
+	if (c.memfd >= 0 && ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) == 0)
+		ok = decide(&c);
+	else
+		ok = true;
+	if (c.memfd >= 0)
+		close(c.memfd);
+	memset(resp, 0, sz.seccomp_notif_resp);
+	resp->id = req->id;
+	if (ok) {
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	} else {
+		resp->error = -EPERM;
+	}
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, resp) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
