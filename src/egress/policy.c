@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "egress/egress.h"
+#include "policy/policy.h"
+#include "policy/section.h"
 #include "policy/yaml_tree.h"
 
 static const char *const egress_keys[] = {
@@ -312,7 +314,7 @@ static int parse_options(struct ectx *c, struct egress_policy *ep,
 	return err;
 }
 
-int policy_parse_egress(struct policy *p, const struct ynode *n, struct diags *d)
+static int parse_egress(struct policy *p, const struct ynode *n, struct diags *d)
 {
 	struct ectx c = { .d = d, .policy_file = p->file };
 	struct egress_policy *ep;
@@ -366,3 +368,15 @@ void policy_egress_free(struct egress_policy *ep)
 	strv_free(&ep->attach);
 	free(ep);
 }
+
+static void free_egress(struct policy *p)
+{
+	policy_egress_free(p->egress);
+	p->egress = NULL;
+}
+
+static struct policy_section egress_section = {
+	.key = "network.egress", .order = 40, .parse = parse_egress,
+	.free = free_egress,
+};
+POLICY_SECTION(egress_section)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "ingress/ingress.h"
 #include "policy/policy.h"
+#include "policy/section.h"
 #include "policy/yaml_tree.h"
 
 #define LIST_ERRORS_SHOWN	5	/* per list file; the rest are counted */
@@ -330,7 +331,7 @@ static int parse_interfaces(struct parse_ctx *x, struct ingress_policy *ip,
 	return err;
 }
 
-int policy_parse_ingress(struct policy *p, const struct ynode *n,
+static int parse_ingress(struct policy *p, const struct ynode *n,
 			 struct diags *d)
 {
 	struct parse_ctx x = { .p = p, .d = d };
@@ -394,3 +395,15 @@ const char *ingress_action_name(__u8 action)
 {
 	return action == INGRESS_DROP ? "drop" : "allow";
 }
+
+static void free_ingress(struct policy *p)
+{
+	policy_ingress_free(p->ingress);
+	p->ingress = NULL;
+}
+
+static struct policy_section ingress_section = {
+	.key = "network.ingress", .order = 30, .parse = parse_ingress,
+	.free = free_ingress,
+};
+POLICY_SECTION(ingress_section)

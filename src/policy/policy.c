@@ -1,8 +1,10 @@
 /* Top level of the policy: which sections exist, and each one's parser. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "policy/policy.h"
+#include "policy/section.h"
 #include "policy/yaml_tree.h"
 
 typedef int (*section_fn)(struct policy *, const struct ynode *,
@@ -72,31 +74,164 @@ static int parse_ignored(struct policy *p, const struct ynode *n,
 	return 0;
 }
 
+/* The keys the core parses itself, before any registered section. */
 static const struct {
 	const char *key;
 	section_fn parse;
-} sections[] = {
+} core_keys[] = {
 	{ "version", parse_version },
 	{ "name", parse_name },
 	{ "description", parse_ignored },
-	{ "observe", policy_parse_observe },
 	{ "self_protection", parse_self_protection },
 	{ "on_unsupported", parse_on_unsupported },
-	{ "rules", policy_parse_rules },
-	{ "network", policy_parse_network },
 };
-#define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
+#define N_CORE_KEYS (sizeof(core_keys) / sizeof(core_keys[0]))
+
+static struct policy_section *registry;
+
+void policy_section_register(struct policy_section *s)
+{
+	struct policy_section **at = &registry;
+
+	while (*at && (*at)->order <= s->order)
+		at = &(*at)->next;
+	s->next = *at;
+	*at = s;
+}
+
+const struct policy_section *policy_sections(void)
+{
+	return registry;
+}
+
+/* "network.ingress" -> group "network" (length 7), sub "ingress". */
+static size_t group_len(const char *key)
+{
+	const char *dot = strchr(key, '.');
+
+	return dot ? (size_t)(dot - key) : 0;
+}
+
+static bool seen_before(const char **keys, size_t n, const char *k, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(keys[i]) == len && !strncmp(keys[i], k, len))
+			return true;
+	return false;
+}
+
+#define MAX_KEYS 32
+
+/* The keys allowed at the top (group = NULL) or inside one group. */
+static size_t allowed_keys(const char *group, const char **out, char *buf,
+			   size_t bufsz)
+{
+	size_t n = 0, used = 0;
+
+	if (!group)
+		for (; n < N_CORE_KEYS; n++)
+			out[n] = core_keys[n].key;
+	for (const struct policy_section *s = registry; s && n < MAX_KEYS; s = s->next) {
+		size_t g = group_len(s->key);
+		const char *k = s->key;
+		size_t len = strlen(k);
+
+		if (group) {
+			if (!g || strncmp(k, group, g) || group[g])
+				continue;
+			k += g + 1;
+			len -= g + 1;
+		} else if (g) {
+			len = g;	/* the group's own name */
+		}
+		if (seen_before(out, n, k, len) || used + len + 1 > bufsz)
+			continue;
+		memcpy(buf + used, k, len);
+		buf[used + len] = '\0';
+		out[n++] = buf + used;
+		used += len + 1;
+	}
+	out[n] = NULL;
+	return n;
+}
+
+/* A group (network:) must be a mapping of its registered subsections. */
+static int check_group(const struct ynode *root, const char *group,
+		       struct diags *d)
+{
+	const char *keys[MAX_KEYS + 1];
+	char buf[512], list[256] = "";
+	const struct ynode *n = ymap_get(root, group);
+	size_t nk = allowed_keys(group, keys, buf, sizeof(buf));
+
+	if (!n)
+		return 0;
+	if (n->kind != YN_MAP) {
+		for (size_t i = 0; i < nk; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				 "%s%s:", i ? ", " : "", keys[i]);
+		diag_add(d, n->line, n->col, "%s: expected a mapping (%s)",
+			 group, list);
+		return -EINVAL;
+	}
+	return ymap_check_keys(n, keys, d);
+}
 
 static int check_top_keys(const struct ynode *root, struct diags *d)
 {
-	const char *allowed[N_SECTIONS + 2];
-	size_t i;
+	const char *keys[MAX_KEYS + 1];
+	char buf[512];
+	int err;
 
-	for (i = 0; i < N_SECTIONS; i++)
-		allowed[i] = sections[i].key;
-	allowed[i++] = "run";	/* read by `warden run` only */
-	allowed[i] = NULL;
-	return ymap_check_keys(root, allowed, d);
+	allowed_keys(NULL, keys, buf, sizeof(buf));
+	err = ymap_check_keys(root, keys, d);
+	for (size_t i = N_CORE_KEYS; keys[i]; i++)
+		for (const struct policy_section *s = registry; s; s = s->next)
+			if (group_len(s->key) == strlen(keys[i]) &&
+			    !strncmp(s->key, keys[i], strlen(keys[i]))) {
+				err |= check_group(root, keys[i], d);
+				break;
+			}
+	return err;
+}
+
+/* The node of a section key, looking inside its group; NULL if absent or
+ * the group is not a mapping (already reported). */
+static const struct ynode *section_node(const struct ynode *root,
+					const char *key)
+{
+	size_t g = group_len(key);
+	char group[64];
+	const struct ynode *n;
+
+	if (!g)
+		return ymap_get(root, key);
+	if (g >= sizeof(group))
+		return NULL;
+	memcpy(group, key, g);
+	group[g] = '\0';
+	n = ymap_get(root, group);
+	return n && n->kind == YN_MAP ? ymap_get(n, key + g + 1) : NULL;
+}
+
+static int parse_sections(struct policy *p, const struct ynode *root,
+			  struct diags *d)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < N_CORE_KEYS; i++) {
+		const struct ynode *n = ymap_get(root, core_keys[i].key);
+
+		if (n && core_keys[i].parse(p, n, d))
+			bad = 1;
+	}
+	for (const struct policy_section *s = registry; s; s = s->next) {
+		const struct ynode *n = section_node(root, s->key);
+
+		if (n && s->parse && s->parse(p, n, d))
+			bad = 1;
+	}
+	return bad;
 }
 
 static struct policy *policy_from_tree(const struct ynode *root,
@@ -116,12 +251,7 @@ static struct policy *policy_from_tree(const struct ynode *root,
 		return NULL;
 	}
 	bad |= check_top_keys(root, d) != 0;
-	for (size_t i = 0; i < N_SECTIONS; i++) {
-		const struct ynode *n = ymap_get(root, sections[i].key);
-
-		if (n && sections[i].parse(p, n, d))
-			bad = 1;
-	}
+	bad |= parse_sections(p, root, d);
 	if (bad || d->n) {
 		policy_free(p);
 		return NULL;
@@ -210,9 +340,6 @@ static void selector_free(struct selector *s)
 	free(s->uid.v);
 }
 
-void policy_ingress_free(struct ingress_policy *ip);
-void policy_egress_free(struct egress_policy *ep);
-
 void policy_free(struct policy *p)
 {
 	if (!p)
@@ -224,8 +351,9 @@ void policy_free(struct policy *p)
 		strv_free(&p->rules[i].files);
 	}
 	free(p->rules);
-	policy_ingress_free(p->ingress);
-	policy_egress_free(p->egress);
+	for (const struct policy_section *s = registry; s; s = s->next)
+		if (s->free)
+			s->free(p);
 	free(p->name);
 	free(p->file);
 	free(p);

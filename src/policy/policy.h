@@ -52,7 +52,6 @@ struct rule {
 
 struct ingress_policy;
 struct egress_policy;
-struct run_policy;
 
 struct policy {
 	char *file;		/* as named in messages */
@@ -64,7 +63,6 @@ struct policy {
 	size_t nrules;
 	struct ingress_policy *ingress;	/* network.ingress, or NULL */
 	struct egress_policy *egress;	/* network.egress, or NULL */
-	struct run_policy *run;		/* run:, or NULL */
 };
 
 /* Parse a policy file / text. On any error returns NULL with diagnostics
@@ -77,19 +75,6 @@ void policy_free(struct policy *p);
 /* The built-in default: observe every exec and exit, block nothing. */
 extern const char builtin_policy_text[];
 struct policy *policy_builtin(void);
-
-/* Section parsers, one file each. They add diagnostics and return -EINVAL
- * on errors, 0 otherwise. */
-int policy_parse_rules(struct policy *p, const struct ynode *n,
-		       struct diags *d);
-int policy_parse_observe(struct policy *p, const struct ynode *n,
-			 struct diags *d);
-int policy_parse_network(struct policy *p, const struct ynode *n,
-			 struct diags *d);
-int policy_parse_ingress(struct policy *p, const struct ynode *n,
-			 struct diags *d);
-int policy_parse_egress(struct policy *p, const struct ynode *n,
-			struct diags *d);
 
 const char *action_name(uint8_t action);
 

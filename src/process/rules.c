@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "policy/policy.h"
+#include "policy/section.h"
 #include "process/syscalls.h"
 #include "policy/yaml_tree.h"
 
@@ -316,7 +317,7 @@ static bool duplicate_name(const struct policy *p, size_t upto)
 	return false;
 }
 
-int policy_parse_rules(struct policy *p, const struct ynode *n, struct diags *d)
+static int parse_rules(struct policy *p, const struct ynode *n, struct diags *d)
 {
 	int err = 0;
 
@@ -338,7 +339,7 @@ int policy_parse_rules(struct policy *p, const struct ynode *n, struct diags *d)
 	return err;
 }
 
-int policy_parse_observe(struct policy *p, const struct ynode *n,
+static int parse_observe(struct policy *p, const struct ynode *n,
 			 struct diags *d)
 {
 	static const char *const keys[] = { "exec", "exit", "fork", NULL };
@@ -366,3 +367,13 @@ int policy_parse_observe(struct policy *p, const struct ynode *n,
 	}
 	return err;
 }
+
+static struct policy_section observe_section = {
+	.key = "observe", .order = 10, .parse = parse_observe,
+};
+POLICY_SECTION(observe_section)
+
+static struct policy_section rules_section = {
+	.key = "rules", .order = 20, .parse = parse_rules,
+};
+POLICY_SECTION(rules_section)

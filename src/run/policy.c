@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "run/run.h"
 #include "process/syscalls.h"
+#include "policy/section.h"
 #include "policy/yaml_tree.h"
 
 const char run_builtin_policy_text[] =
@@ -382,3 +383,8 @@ bool run_path_under(const struct strv *prefixes, const char *path)
 	}
 	return false;
 }
+
+/* `run:` is read by `warden run` alone (run_policy_load); a daemon policy
+ * may carry it, as a pipeline shares one file for both. */
+static struct policy_section run_section = { .key = "run", .order = 50 };
+POLICY_SECTION(run_section)
