@@ -56,13 +56,14 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRCS))
 
-.PHONY: all clean test unit integration bench vmtest fuzz fuzz-build help
+.PHONY: all clean test unit integration lint bench vmtest fuzz fuzz-build help
 all: $(BUILD)/warden
 
 help:
 	@echo "make            build build/warden"
 	@echo "make test       unit tests, then real-kernel integration tests (root)"
 	@echo "make unit       unit tests only (no root, no kernel)"
+	@echo "make lint       no include cycle, no two files calling each other"
 	@echo "make bench      benchmarks side by side with the peers (root)"
 	@echo "make SAN=1 BUILD=build/san test   the same under ASan+UBSan"
 	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)"
@@ -126,6 +127,10 @@ bench:
 	@$(MAKE) --no-print-directory $(BUILD)/warden || \
 		echo "make bench: $(BUILD)/warden did not build; warden configurations will be skipped"
 	BUILD=$(BUILD) CC=$(CC) bench/run.sh
+
+# Dependency cycles between files, from the sources and the objects.
+lint: $(BUILD)/warden
+	scripts/check-deps.py $(BUILD)
 
 vmtest:
 	tests/vm/run.sh

@@ -1,20 +1,11 @@
-#include <errno.h>
+/* Every module of the agent, in load order. Kept apart from the code the
+ * modules call (rb_add in ringbuf.c) so the table and the modules do not
+ * depend on each other. */
 #include "core/module.h"
 
-/* Every module of the agent, in load order. */
 struct module *const modules[] = {
 	&process_module,
 	&egress_module,
 	&ingress_module,
 };
 const int n_modules = sizeof(modules) / sizeof(modules[0]);
-
-int rb_add(struct ring_buffer **rb, int map_fd, ring_buffer_sample_fn fn,
-	   void *ctx)
-{
-	if (!*rb) {
-		*rb = ring_buffer__new(map_fd, fn, ctx, NULL);
-		return *rb ? 0 : -errno;
-	}
-	return ring_buffer__add(*rb, map_fd, fn, ctx);
-}

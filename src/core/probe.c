@@ -3,13 +3,13 @@
  * (a relocation, a missing map type in the same object, ...). Each probe
  * loads a program of two or three instructions, attaches it where the
  * feature is about attaching, and closes every fd it opened. */
-#include "cmd/commands.h"
 #include "core/probe.h"
+#include "lib/cgroup.h"
+#include "lib/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <mntent.h>
+#include <limits.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,7 +19,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <linux/bpf.h>
@@ -437,38 +436,17 @@ static int probe_raw_tp(struct probe_result *r)
 	return 0;
 }
 
-/* The cgroup v2 mount point, from /proc/self/mounts: it is /sys/fs/cgroup
- * on a unified host but /sys/fs/cgroup/unified on a hybrid one. */
-static int cgroup2_root(char *buf, size_t len)
-{
-	struct mntent *m;
-	FILE *f = setmntent("/proc/self/mounts", "re");
-	int err = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while ((m = getmntent(f))) {
-		if (strcmp(m->mnt_type, "cgroup2") == 0) {
-			snprintf(buf, len, "%s", m->mnt_dir);
-			err = 0;
-			break;
-		}
-	}
-	endmntent(f);
-	return err;
-}
-
 /* Attach connect4 to a fresh, empty child cgroup, so the probe cannot
  * touch a single real connection, then remove the cgroup. */
 static int probe_cgroup_sock_addr(struct probe_result *r)
 {
-	char root[200], cg[256];
+	const char *root = cgroup2_root();
+	char cg[PATH_MAX];
 	int prog, cgfd, link, err;
 
-	err = cgroup2_root(root, sizeof(root));
-	if (err) {
-		set_why(r, PF_CGROUP_SOCK_ADDR, "no cgroup2 mount", err);
-		return err;
+	if (!root) {
+		set_why(r, PF_CGROUP_SOCK_ADDR, "no cgroup2 mount", -ENOENT);
+		return -ENOENT;
 	}
 	prog = load_ret(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_CONNECT,
 			0, 1 /* allow */);
@@ -638,12 +616,6 @@ static const probe_fn probes[PF__COUNT] = {
 	[PF_LPM_TRIE] = probe_lpm_trie,
 };
 
-static int silent_print(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
-{
-	return 0;
-}
-
 static struct probe_result cache;
 static bool cache_valid;
 static bool feature_known[PF__COUNT];
@@ -652,175 +624,31 @@ static bool feature_known[PF__COUNT];
  * whole table (BTF parsing, scratch cgroups, XDP on lo). */
 bool probe_has(enum probe_feature f)
 {
-	libbpf_print_fn_t old;
-
 	if (cache_valid || feature_known[f])
 		return cache.ok[f];
-	old = libbpf_set_print(silent_print);
+	log_libbpf_quiet(true);
 	cache.ok[f] = probes[f](&cache) == 0;
 	vmlinux_btf_free();
-	libbpf_set_print(old);
+	log_libbpf_quiet(false);
 	feature_known[f] = true;
 	return cache.ok[f];
 }
 
 int probe_run(struct probe_result *r)
 {
-	libbpf_print_fn_t old;
 	int f;
 
 	if (!cache_valid) {
 		/* Failing probes are the point here: keep libbpf quiet. */
-		old = libbpf_set_print(silent_print);
+		log_libbpf_quiet(true);
 		memset(&cache, 0, sizeof(cache));
 		for (f = 0; f < PF__COUNT; f++)
 			cache.ok[f] = probes[f](&cache) == 0;
 		vmlinux_btf_free();
-		libbpf_set_print(old);
+		log_libbpf_quiet(false);
 		cache_valid = true;
 	}
 	if (r)
 		*r = cache;
-	return 0;
-}
-
-const struct probe_result *probe_cached(void)
-{
-	probe_run(NULL);
-	return &cache;
-}
-
-/* ---- output ------------------------------------------------------------- */
-
-static const char *kernel_release(void)
-{
-	static struct utsname u;
-
-	if (!u.release[0] && uname(&u) < 0)
-		return "unknown";
-	return u.release;
-}
-
-void probe_print_text(const struct probe_result *r, FILE *out)
-{
-	int f;
-
-	fprintf(out, "kernel %s\n", kernel_release());
-	fprintf(out, "%-18s %-4s %s\n", "FEATURE", "OK", "DETAIL");
-	for (f = 0; f < PF__COUNT; f++)
-		fprintf(out, "%-18s %-4s %s\n", probe_feature_name(f),
-			r->ok[f] ? "yes" : "no", r->why[f]);
-}
-
-/* The reasons are our own ASCII text, but escape anyway: a kernel release
- * string is arbitrary. */
-static void json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
-void probe_print_json(const struct probe_result *r, FILE *out)
-{
-	const char *sep = "";
-	int f;
-
-	fputs("{\"kernel\":", out);
-	json_str(out, kernel_release());
-	fputs(",\"features\":{", out);
-	for (f = 0; f < PF__COUNT; f++) {
-		fprintf(out, "%s\"%s\":%s", sep, probe_feature_name(f),
-			r->ok[f] ? "true" : "false");
-		sep = ",";
-	}
-	fputs("},\"why\":{", out);
-	sep = "";
-	for (f = 0; f < PF__COUNT; f++) {
-		if (!r->why[f][0])
-			continue;
-		fprintf(out, "%s\"%s\":", sep, probe_feature_name(f));
-		json_str(out, r->why[f]);
-		sep = ",";
-	}
-	fputs("}}\n", out);
-}
-
-static void probe_usage(FILE *out)
-{
-	fputs("usage: warden probe [--json]\n"
-	      "\n"
-	      "Find out which BPF mechanisms this kernel really offers. Each probe\n"
-	      "loads a tiny program and attaches it (then removes it again), so the\n"
-	      "answer reflects the running kernel, its boot options and its policy,\n"
-	      "not just its version or config. Needs root (or CAP_BPF+CAP_PERFMON+\n"
-	      "CAP_NET_ADMIN+CAP_SYS_ADMIN); unprivileged, almost everything says no.\n"
-	      "\n"
-	      "  --json   one JSON object: {\"kernel\":..,\"features\":{name:bool},\n"
-	      "           \"why\":{name:reason}}\n"
-	      "  --help   this text\n"
-	      "\n"
-	      "What warden does with each answer:\n"
-	      "  lsm               deny exec/file access with EPERM (best)\n"
-	      "  fentry, kprobe    richer kernel hooks where present\n"
-	      "  tracepoint, raw_tp, tp_btf\n"
-	      "                    exec/syscall monitoring; kill via send_signal\n"
-	      "  cgroup_sock_addr  per-container connect()/sendmsg() allow/deny\n"
-	      "  xdp, tcx          ingress packet filtering (XDP first, tcx/TC next)\n"
-	      "  ringbuf           event delivery (perf buffer otherwise)\n"
-	      "  lpm_trie          CIDR lookups in the kernel\n"
-	      "\n"
-	      "A missing feature shows why, e.g. \"load: EPERM\" (refused by the\n"
-	      "kernel's policy) or \"attach: EINVAL\" (loads, cannot be hooked).\n",
-	      out);
-}
-
-int cmd_probe(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct probe_result r;
-	bool json = false;
-	int c;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			probe_usage(stdout);
-			return 0;
-		default:
-			probe_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "warden probe: unexpected argument '%s'\n",
-			argv[optind]);
-		probe_usage(stderr);
-		return 2;
-	}
-	if (geteuid() != 0)
-		fprintf(stderr, "warden probe: not root; results reflect missing privileges\n");
-	probe_run(&r);
-	if (json)
-		probe_print_json(&r, stdout);
-	else
-		probe_print_text(&r, stdout);
 	return 0;
 }

@@ -6,7 +6,6 @@
 #ifndef WARDEN_PROBE_H
 #define WARDEN_PROBE_H
 #include <stdbool.h>
-#include <stdio.h>
 
 enum probe_feature {
 	PF_LSM,			/* lsm/bprm_check_security loads, attaches, "bpf" LSM active */
@@ -36,16 +35,8 @@ struct probe_result {
 /* Run every probe once; later calls copy the cached result. Returns 0, or
  * a negative errno if the probing itself could not run. */
 int probe_run(struct probe_result *r);
-/* The cached result, probing on first use. Never NULL. */
-const struct probe_result *probe_cached(void);
 /* Probe (and cache) a single feature. */
 bool probe_has(enum probe_feature f);
 /* "lsm", "fentry", ...: the names used in text and JSON output. */
 const char *probe_feature_name(enum probe_feature f);
-void probe_print_text(const struct probe_result *r, FILE *out);
-/* One JSON object on one line:
- * {"kernel":"6.1.0-..","features":{"lsm":true,..},"why":{"fentry":"load: EPERM",..}} */
-void probe_print_json(const struct probe_result *r, FILE *out);
-/* `warden probe [--json]` */
-
 #endif

@@ -6,7 +6,6 @@
 #include "lib/log.h"
 
 int log_verbose;
-static bool libbpf_quiet;
 
 static void vlog(const char *level, const char *fmt, va_list ap)
 {
@@ -63,8 +62,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 {
 	if (level == LIBBPF_WARN)
 		note_failed_prog(fmt, ap);
-	if (libbpf_quiet)
-		return 0;
 	if (level == LIBBPF_DEBUG && log_verbose < 2)
 		return 0;
 	if (level != LIBBPF_DEBUG && log_verbose < 1)
@@ -77,7 +74,22 @@ void log_setup_libbpf(void)
 	libbpf_set_print(libbpf_print);
 }
 
+static int silent_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return 0;
+}
+
+/* Swaps the print function rather than filtering in libbpf_print, so it
+ * also silences libbpf where log_setup_libbpf was never called, and the
+ * expected failures do not count as "the program the kernel refused". */
 void log_libbpf_quiet(bool quiet)
 {
-	libbpf_quiet = quiet;
+	static libbpf_print_fn_t saved;
+	static int depth;
+
+	if (quiet && depth++ == 0)
+		saved = libbpf_set_print(silent_print);
+	else if (!quiet && depth > 0 && --depth == 0)
+		libbpf_set_print(saved);
 }
