@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Egress allow-list of one `warden run`: attached to the run's cgroup only
- * (connect4/6, sendmsg4/6, recvmsg4/6). Destinations in allow4/allow6 pass;
+ * (connect4/6, sendmsg4/6, recvmsg4/6). Destinations in run_allow4/run_allow6 pass;
  * others fail with EPERM (enforce) or pass and are reported (audit). DNS
  * (UDP port 53) is rewritten to warden's proxy on loopback, which adds the
- * answers for allowed names to allow4/allow6 before replying; recvmsg
+ * answers for allowed names to run_allow4/run_allow6 before replying; recvmsg
  * rewrites the reply's source back so resolvers accept it. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -27,7 +27,7 @@ struct {
 	__type(key, struct lpm4);
 	__type(value, __u8);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-} allow4 SEC(".maps");
+} run_allow4 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -35,42 +35,42 @@ struct {
 	__type(key, struct lpm6);
 	__type(value, __u8);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-} allow6 SEC(".maps");
+} run_allow6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct dns_dest);
-} dns_upstream SEC(".maps");
+} run_dns_up SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct dns_dest);
-} dns_orig SEC(".maps");
+} run_dns_orig SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
-} net_events SEC(".maps");
+} run_events SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
-} net_lost SEC(".maps");
+} run_lost SEC(".maps");
 
 static void report(__u32 family, const void *addr, __u16 port_be,
 		   __u32 type, __u8 verdict)
 {
-	struct net_event *e = bpf_ringbuf_reserve(&net_events, sizeof(*e), 0);
+	struct net_event *e = bpf_ringbuf_reserve(&run_events, sizeof(*e), 0);
 	__u32 zero = 0;
 
 	if (!e) {
-		__u64 *lost = bpf_map_lookup_elem(&net_lost, &zero);
+		__u64 *lost = bpf_map_lookup_elem(&run_lost, &zero);
 
 		if (lost)
 			__sync_fetch_and_add(lost, 1);
@@ -100,7 +100,7 @@ static bool allowed4(__u32 ip)
 	struct lpm4 k = { .prefixlen = 32 };
 
 	__builtin_memcpy(k.addr, &ip, 4);
-	return bpf_map_lookup_elem(&allow4, &k) != NULL;
+	return bpf_map_lookup_elem(&run_allow4, &k) != NULL;
 }
 
 static bool is_dns(struct bpf_sock_addr *ctx)
@@ -114,8 +114,8 @@ static void remember_dns(struct bpf_sock_addr *ctx, struct dns_dest *d)
 	struct dns_dest *st;
 	__u32 zero = 0;
 
-	bpf_map_update_elem(&dns_upstream, &zero, d, BPF_ANY);
-	st = bpf_sk_storage_get(&dns_orig, ctx->sk, 0,
+	bpf_map_update_elem(&run_dns_up, &zero, d, BPF_ANY);
+	st = bpf_sk_storage_get(&run_dns_orig, ctx->sk, 0,
 				BPF_SK_STORAGE_GET_F_CREATE);
 	if (st)
 		*st = *d;
@@ -188,7 +188,7 @@ static int egress6(struct bpf_sock_addr *ctx)
 		return 1;
 	}
 	__builtin_memcpy(k.addr, w, 16);
-	return decide(bpf_map_lookup_elem(&allow6, &k) != NULL, 6, w,
+	return decide(bpf_map_lookup_elem(&run_allow6, &k) != NULL, 6, w,
 		      ctx->user_port, ctx->type);
 }
 
@@ -213,7 +213,7 @@ int run_recvmsg4(struct bpf_sock_addr *ctx)
 	if (!proxy_port4 || ctx->user_port != proxy_port4 ||
 	    ctx->user_ip4 != bpf_htonl(0x7f000001))
 		return 1;
-	d = bpf_sk_storage_get(&dns_orig, ctx->sk, 0, 0);
+	d = bpf_sk_storage_get(&run_dns_orig, ctx->sk, 0, 0);
 	if (d && d->family == 4) {
 		__u32 ip;
 
@@ -238,7 +238,7 @@ int run_recvmsg6(struct bpf_sock_addr *ctx)
 	    !(!mapped && !ctx->user_ip6[2] && proxy_port6 &&
 	      ctx->user_port == proxy_port6 && w3 == bpf_htonl(1)))
 		return 1;
-	d = bpf_sk_storage_get(&dns_orig, ctx->sk, 0, 0);
+	d = bpf_sk_storage_get(&run_dns_orig, ctx->sk, 0, 0);
 	if (!d)
 		return 1;
 	if (d->family == 4 && mapped) {

@@ -23,13 +23,13 @@ static int add_prefix(const struct cidr *c)
 		struct lpm4 k = { .prefixlen = c->prefix_len };
 
 		memcpy(k.addr, c->addr, 4);
-		return bpf_map_update_elem(bpf_map__fd(skel->maps.allow4), &k,
+		return bpf_map_update_elem(bpf_map__fd(skel->maps.run_allow4), &k,
 					   &one, BPF_ANY) ? -errno : 0;
 	} else {
 		struct lpm6 k = { .prefixlen = c->prefix_len };
 
 		memcpy(k.addr, c->addr, 16);
-		return bpf_map_update_elem(bpf_map__fd(skel->maps.allow6), &k,
+		return bpf_map_update_elem(bpf_map__fd(skel->maps.run_allow6), &k,
 					   &one, BPF_ANY) ? -errno : 0;
 	}
 }
@@ -82,7 +82,7 @@ int run_net_dns_upstream(int *family, uint8_t *addr, uint16_t *port_be)
 	struct dns_dest d;
 	__u32 zero = 0;
 
-	if (!skel || bpf_map_lookup_elem(bpf_map__fd(skel->maps.dns_upstream),
+	if (!skel || bpf_map_lookup_elem(bpf_map__fd(skel->maps.run_dns_up),
 					 &zero, &d) || !d.family)
 		return -ENOENT;
 	*family = d.family;
@@ -137,7 +137,7 @@ int run_net_start(const struct run_policy *rp, int cgroup_fd, bool enforce,
 	err = attach_all(cgroup_fd);
 	if (err)
 		return err;
-	return rb_add(rb, bpf_map__fd(skel->maps.net_events), on_net_event, NULL);
+	return rb_add(rb, bpf_map__fd(skel->maps.run_events), on_net_event, NULL);
 }
 
 uint64_t run_net_lost(void)
@@ -146,7 +146,7 @@ uint64_t run_net_lost(void)
 	__u64 v = 0;
 
 	if (skel)
-		bpf_map_lookup_elem(bpf_map__fd(skel->maps.net_lost), &zero, &v);
+		bpf_map_lookup_elem(bpf_map__fd(skel->maps.run_lost), &zero, &v);
 	return v;
 }
 
