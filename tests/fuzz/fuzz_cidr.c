@@ -1,4 +1,4 @@
-/* Fuzz the address parser (src/cidr.c).
+/* Fuzz the address parser (src/lib/cidr.c).
  *
  * First input byte even: the rest is one address string. Whatever
  * cidr_parse accepts must be canonical (host bits zero, prefix in range,

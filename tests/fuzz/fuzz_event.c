@@ -1,4 +1,4 @@
-/* Fuzz the process event decoder (process_event_cb, src/process_events.c)
+/* Fuzz the process event decoder (process_event_cb, src/process/events.c)
  * with arbitrary ring-buffer records: it must never read outside the
  * record, and each line it writes must be valid JSON.
  *

@@ -1,4 +1,4 @@
-/* Fuzz the JSON writer (src/json.c).
+/* Fuzz the JSON writer (src/lib/json.c).
  *
  * First input byte even: the rest is one string given to jb_strn. The
  * output must be valid JSON on one line, and decoding it must give back

@@ -1,5 +1,5 @@
-/* Fuzz the policy parser (src/policy.c and the section parsers over
- * src/yaml_tree.c): any bytes must give either a policy or diagnostics,
+/* Fuzz the policy parser (src/policy/policy.c and the section parsers over
+ * src/policy/yaml_tree.c): any bytes must give either a policy or diagnostics,
  * never a crash, a leak or undefined behaviour; and never both. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* A strict JSON checker for the fuzz targets (RFC 8259, one line).
  *
- * Written independently of src/json.c on purpose: the fuzzers check the
+ * Written independently of src/lib/json.c on purpose: the fuzzers check the
  * writer's promise (valid UTF-8 JSON on one line, whatever bytes go in)
  * against a second reading of the grammar, not against itself.
  * Strings can be decoded into a caller buffer so round trips can be

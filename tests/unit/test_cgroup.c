@@ -1,4 +1,4 @@
-/* Unit tests for container ids read from cgroup paths (src/cgroup.c), one
+/* Unit tests for container ids read from cgroup paths (src/lib/cgroup.c), one
  * case per runtime layout the egress and process events rely on. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests for the streaming JSON writer (src/json.c). */
+/* Unit tests for the streaming JSON writer (src/lib/json.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

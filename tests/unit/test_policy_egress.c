@@ -1,4 +1,4 @@
-/* Unit tests for the network.egress policy section (src/policy_egress.c). */
+/* Unit tests for the network.egress policy section (src/egress/policy.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
