@@ -103,7 +103,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(LIB_OBJS)
-	$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer $(filter %.c %.o,$^) \
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -Itests/fuzz -fsanitize=fuzzer $(filter %.c %.o,$^) \
 		-o $@ $(LDLIBS)
 
 fuzz-build: $(FUZZ_BINS)
