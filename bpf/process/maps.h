@@ -1,0 +1,156 @@
+/* The process object's state: .bss/.rodata globals, every map, and the
+ * per-CPU scratch the programs share. The policy maps are the contract with
+ * user space (src/process/maps.c writes them); include/warden/process_abi.h
+ * defines their keys and values. */
+#ifndef WARDEN_PROCESS_MAPS_H
+#define WARDEN_PROCESS_MAPS_H
+#include "warden/process_abi.h"
+
+#define SIGKILL 9
+
+/* Written by user space through the mmap'ed .bss: one aligned 32-bit store
+ * switches every program to the new policy. */
+volatile __u32 active_gen;
+/* Self-protection: action for touching the agent, and its pin directory. */
+volatile __u8 guard_action;
+volatile __u32 guard_pin_len;
+volatile char guard_pin[GUARD_PATH_LEN];
+/* Set at load: the agent's own tgid, never killed by its own rules. */
+const volatile __u32 agent_tgid = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LOSS__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} losses SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);			/* tgid */
+	__type(value, struct proc_info);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, POLICY_GENS);
+	__type(key, __u32);
+	__type(value, struct policy_hdr);
+} policy SEC(".maps");
+
+#define RULE_MAP(name, keytype, n)					\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_HASH);			\
+		__uint(max_entries, n);					\
+		__uint(map_flags, BPF_F_NO_PREALLOC);			\
+		__type(key, keytype);					\
+		__type(value, struct rule_bits);			\
+	} name SEC(".maps")
+
+RULE_MAP(file_rules, struct file_id, 16384);	/* exact binaries */
+RULE_MAP(dir_rules, struct file_id, 16384);	/* directory prefixes */
+RULE_MAP(name_rules, struct name_key, 16384);	/* basenames */
+RULE_MAP(dirent_rules, struct dirent_key, 16384); /* exact paths by name */
+/* file rules: the file opened or created, by inode, directory entry, and
+ * directory prefix (the same three ways as binaries) */
+RULE_MAP(target_file_rules, struct file_id, 16384);
+RULE_MAP(target_dirent_rules, struct dirent_key, 16384);
+RULE_MAP(target_dir_rules, struct file_id, 16384);
+RULE_MAP(ancestor_rules, struct file_id, 16384);
+RULE_MAP(pid_rules, struct num_key, 16384);
+RULE_MAP(uid_rules, struct num_key, 16384);
+RULE_MAP(cgroup_rules, struct num_key, 16384);
+
+/* rules naming each syscall: key = gen * SYSCALL_SLOTS + nr */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, POLICY_GENS * SYSCALL_SLOTS);
+	__type(key, __u32);
+	__type(value, struct rule_bits);
+} syscall_rules SEC(".maps");
+
+/* enum guard_kind for each syscall number the self-protection watches */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYSCALL_SLOTS);
+	__type(key, __u32);
+	__type(value, __u8);
+} guard_syscalls SEC(".maps");
+
+/* Self-protection reports each (process image, syscall) once: strace
+ * makes thousands of ptrace calls, a loader thousands of bpf calls. */
+struct guard_key {
+	__u64 exec_ktime;
+	__u32 tgid;
+	__u32 nr;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct guard_key);
+	__type(value, __u8);
+} guard_seen SEC(".maps");
+
+/* Scratch space too big for the 512-byte stack. */
+struct scratch {
+	struct rule_bits m[DIM__COUNT];
+	char path[2 * PATH_MAX_LEN];
+	struct name_key name;
+	struct dirent_key dirent;
+	struct rule_bits target;	/* file rules the opened file satisfies */
+	char guard_path[GUARD_PATH_LEN];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+#define EVBUF_LEN	32768
+#define DATA_MASK	16383
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, char[EVBUF_LEN]);
+} event_buf SEC(".maps");
+
+/* Operations refused through LSM, counted. The count is also what keeps
+ * the compiler from folding the verdict into arithmetic (-(act == deny))
+ * that older verifiers cannot bound to [-4095, 0]. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lsm_denials SEC(".maps");
+
+static __always_inline void count_loss(__u32 site)
+{
+	__u64 *n = bpf_map_lookup_elem(&losses, &site);
+
+	if (n)
+		*n += 1;
+}
+
+static __always_inline struct scratch *get_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch_map, &zero);
+}
+
+static __always_inline struct policy_hdr *current_policy(__u32 *gen)
+{
+	*gen = active_gen & (POLICY_GENS - 1);
+	return bpf_map_lookup_elem(&policy, gen);
+}
+#endif
