@@ -130,7 +130,7 @@ static __always_inline void fill_header(struct process_event *ev,
 static __always_inline void emit(const struct emit_args *a)
 {
 	__u32 zero = 0, pos = 0;
-	struct process_event *ev = bpf_map_lookup_elem(&event_buf, &zero);
+	struct process_event *ev = bpf_map_lookup_elem(&proc_evbuf, &zero);
 	struct scratch *s = get_scratch();
 	struct path p;
 
@@ -167,7 +167,7 @@ out:
 	/* No BPF_RB_NO_WAKEUP for process-table records: the kernel wakes
 	 * the reader only for a record written into an empty buffer, so the
 	 * event after an unannounced record would wait unseen. */
-	if (bpf_ringbuf_output(&events, ev, ev->size & (EVBUF_LEN - 1), 0))
+	if (bpf_ringbuf_output(&proc_events, ev, ev->size & (EVBUF_LEN - 1), 0))
 		count_loss(a->track_only ? LOSS_TRACK_FULL : LOSS_RINGBUF_FULL);
 }
 #endif

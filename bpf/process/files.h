@@ -18,7 +18,7 @@ static __always_inline void target_bits(const struct path *dir, bool dir_is_leaf
 					struct scratch *s)
 {
 	struct path_walk w = { .buf = s->path, .dir_bits = &s->target,
-			       .gen = gen, .dir_map = &target_dir_rules,
+			       .gen = gen, .dir_map = &proc_tgt_dir,
 			       .dir_leaf = dir_is_leaf };
 	struct dentry *parent = BPF_CORE_READ(d, d_parent);
 	__u32 len = BPF_CORE_READ(d, d_name.len);
@@ -28,7 +28,7 @@ static __always_inline void target_bits(const struct path *dir, bool dir_is_leaf
 	if (BPF_CORE_READ(d, d_inode)) {
 		dentry_id(d, &id);
 		id.gen = gen;
-		lookup_or(&target_file_rules, &id, &s->target);
+		lookup_or(&proc_tgt_file, &id, &s->target);
 	}
 	if (len < NAME_KEY_LEN) {
 		__builtin_memset(&s->dirent, 0, sizeof(s->dirent));
@@ -36,7 +36,7 @@ static __always_inline void target_bits(const struct path *dir, bool dir_is_leaf
 				      BPF_CORE_READ(d, d_name.name));
 		dentry_id(parent, &s->dirent.dir);
 		s->dirent.dir.gen = gen;
-		lookup_or(&target_dirent_rules, &s->dirent, &s->target);
+		lookup_or(&proc_tgt_dirent, &s->dirent, &s->target);
 	}
 	walk_path(dir, &w);
 }
@@ -94,7 +94,7 @@ static __always_inline int lsm_verdict(__u8 act)
 	/* with LSM, kill also stops the operation itself */
 	if (act != ACT_DENY && act != ACT_KILL)
 		return 0;
-	n = bpf_map_lookup_elem(&lsm_denials, &zero);
+	n = bpf_map_lookup_elem(&proc_lsm_denied, &zero);
 	if (n)
 		*n += 1;
 	return -1;	/* -EPERM */

@@ -43,7 +43,7 @@ static __always_inline bool touches_agent(struct syscall_trace_enter *ctx,
 static __always_inline bool guarded_call_touches_agent(struct syscall_trace_enter *ctx,
 						       __u32 nr)
 {
-	__u8 *kind = bpf_map_lookup_elem(&guard_syscalls, &nr);
+	__u8 *kind = bpf_map_lookup_elem(&proc_guard_nr, &nr);
 
 	return kind && touches_agent(ctx, *kind);
 }
@@ -56,6 +56,6 @@ static __always_inline bool guard_reported(const struct proc_info *pi,
 			       .tgid = BPF_CORE_READ(t, tgid), .nr = nr };
 	__u8 one = 1;
 
-	return bpf_map_update_elem(&guard_seen, &k, &one, BPF_NOEXIST) != 0;
+	return bpf_map_update_elem(&proc_guard_seen, &k, &one, BPF_NOEXIST) != 0;
 }
 #endif

@@ -21,14 +21,14 @@ const volatile __u32 agent_tgid = 0;
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);
-} events SEC(".maps");
+} proc_events SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, LOSS__COUNT);
 	__type(key, __u32);
 	__type(value, __u64);
-} losses SEC(".maps");
+} proc_losses SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -36,14 +36,14 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);			/* tgid */
 	__type(value, struct proc_info);
-} procs SEC(".maps");
+} proc_table SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, POLICY_GENS);
 	__type(key, __u32);
 	__type(value, struct policy_hdr);
-} policy SEC(".maps");
+} proc_policy SEC(".maps");
 
 #define RULE_MAP(name, keytype, n)					\
 	struct {							\
@@ -54,19 +54,19 @@ struct {
 		__type(value, struct rule_bits);			\
 	} name SEC(".maps")
 
-RULE_MAP(file_rules, struct file_id, 16384);	/* exact binaries */
-RULE_MAP(dir_rules, struct file_id, 16384);	/* directory prefixes */
-RULE_MAP(name_rules, struct name_key, 16384);	/* basenames */
-RULE_MAP(dirent_rules, struct dirent_key, 16384); /* exact paths by name */
+RULE_MAP(proc_bin_file, struct file_id, 16384);	/* exact binaries */
+RULE_MAP(proc_bin_dir, struct file_id, 16384);	/* directory prefixes */
+RULE_MAP(proc_bin_name, struct name_key, 16384);	/* basenames */
+RULE_MAP(proc_bin_dirent, struct dirent_key, 16384); /* exact paths by name */
 /* file rules: the file opened or created, by inode, directory entry, and
  * directory prefix (the same three ways as binaries) */
-RULE_MAP(target_file_rules, struct file_id, 16384);
-RULE_MAP(target_dirent_rules, struct dirent_key, 16384);
-RULE_MAP(target_dir_rules, struct file_id, 16384);
-RULE_MAP(ancestor_rules, struct file_id, 16384);
-RULE_MAP(pid_rules, struct num_key, 16384);
-RULE_MAP(uid_rules, struct num_key, 16384);
-RULE_MAP(cgroup_rules, struct num_key, 16384);
+RULE_MAP(proc_tgt_file, struct file_id, 16384);
+RULE_MAP(proc_tgt_dirent, struct dirent_key, 16384);
+RULE_MAP(proc_tgt_dir, struct file_id, 16384);
+RULE_MAP(proc_ancestor, struct file_id, 16384);
+RULE_MAP(proc_pid, struct num_key, 16384);
+RULE_MAP(proc_uid, struct num_key, 16384);
+RULE_MAP(proc_cgroup, struct num_key, 16384);
 
 /* rules naming each syscall: key = gen * SYSCALL_SLOTS + nr */
 struct {
@@ -74,7 +74,7 @@ struct {
 	__uint(max_entries, POLICY_GENS * SYSCALL_SLOTS);
 	__type(key, __u32);
 	__type(value, struct rule_bits);
-} syscall_rules SEC(".maps");
+} proc_syscall SEC(".maps");
 
 /* enum guard_kind for each syscall number the self-protection watches */
 struct {
@@ -82,7 +82,7 @@ struct {
 	__uint(max_entries, SYSCALL_SLOTS);
 	__type(key, __u32);
 	__type(value, __u8);
-} guard_syscalls SEC(".maps");
+} proc_guard_nr SEC(".maps");
 
 /* Self-protection reports each (process image, syscall) once: strace
  * makes thousands of ptrace calls, a loader thousands of bpf calls. */
@@ -96,7 +96,7 @@ struct {
 	__uint(max_entries, 4096);
 	__type(key, struct guard_key);
 	__type(value, __u8);
-} guard_seen SEC(".maps");
+} proc_guard_seen SEC(".maps");
 
 /* Scratch space too big for the 512-byte stack. */
 struct scratch {
@@ -112,7 +112,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct scratch);
-} scratch_map SEC(".maps");
+} proc_scratch SEC(".maps");
 
 #define EVBUF_LEN	32768
 #define DATA_MASK	16383
@@ -121,7 +121,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, char[EVBUF_LEN]);
-} event_buf SEC(".maps");
+} proc_evbuf SEC(".maps");
 
 /* Operations refused through LSM, counted. The count is also what keeps
  * the compiler from folding the verdict into arithmetic (-(act == deny))
@@ -131,11 +131,11 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
-} lsm_denials SEC(".maps");
+} proc_lsm_denied SEC(".maps");
 
 static __always_inline void count_loss(__u32 site)
 {
-	__u64 *n = bpf_map_lookup_elem(&losses, &site);
+	__u64 *n = bpf_map_lookup_elem(&proc_losses, &site);
 
 	if (n)
 		*n += 1;
@@ -145,12 +145,12 @@ static __always_inline struct scratch *get_scratch(void)
 {
 	__u32 zero = 0;
 
-	return bpf_map_lookup_elem(&scratch_map, &zero);
+	return bpf_map_lookup_elem(&proc_scratch, &zero);
 }
 
 static __always_inline struct policy_hdr *current_policy(__u32 *gen)
 {
 	*gen = active_gen & (POLICY_GENS - 1);
-	return bpf_map_lookup_elem(&policy, gen);
+	return bpf_map_lookup_elem(&proc_policy, gen);
 }
 #endif

@@ -26,12 +26,12 @@ static long cg_bits_step(__u64 i, void *arg)
 	if (!kn)
 		return 1;
 	key.value = BPF_CORE_READ(kn, id);
-	lookup_or(&cgroup_rules, &key, c->acc);
+	lookup_or(&proc_cgroup, &key, c->acc);
 	c->kn = kn_parent(kn);
 	return 0;
 }
 
-/* OR the cgroup_rules of the task's cgroup and every ancestor. */
+/* OR the proc_cgroup rules of the task's cgroup and every ancestor. */
 static __always_inline void cgroup_bits(struct task_struct *t, __u32 gen,
 					struct rule_bits *acc)
 {
@@ -49,12 +49,12 @@ static __always_inline void binary_bits(struct file *f, struct proc_info *pi,
 	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
 	__u32 len = BPF_CORE_READ(d, d_name.len);
 	struct path_walk w = { .buf = s->path, .dir_bits = acc, .gen = gen,
-			       .dir_map = &dir_rules };
+			       .dir_map = &proc_bin_dir };
 	struct path fp;
 
 	file_id_of(f, &id);
 	id.gen = gen;
-	lookup_or(&file_rules, &id, acc);
+	lookup_or(&proc_bin_file, &id, acc);
 	/* no name in any directory: memfd_create, or deleted after open */
 	if (!BPF_CORE_READ(f, f_inode, __i_nlink))
 		or_bits(acc, &ph->fileless);
@@ -63,11 +63,11 @@ static __always_inline void binary_bits(struct file *f, struct proc_info *pi,
 		s->name.gen = gen;
 		bpf_probe_read_kernel(s->name.name, len & (NAME_KEY_LEN - 1),
 				      BPF_CORE_READ(d, d_name.name));
-		lookup_or(&name_rules, &s->name, acc);
+		lookup_or(&proc_bin_name, &s->name, acc);
 		__builtin_memcpy(s->dirent.name, s->name.name, NAME_KEY_LEN);
 		dentry_id(BPF_CORE_READ(d, d_parent), &s->dirent.dir);
 		s->dirent.dir.gen = gen;
-		lookup_or(&dirent_rules, &s->dirent, acc);
+		lookup_or(&proc_bin_dirent, &s->dirent, acc);
 	}
 	if (ph->dir_depth) {
 		bpf_core_read(&fp, sizeof(fp), &f->f_path);
@@ -92,7 +92,7 @@ static long anc_step(__u64 i, void *arg)
 	if (!id.ino)
 		return 1;
 	id.gen = c->gen;
-	lookup_or(&ancestor_rules, &id, c->acc);
+	lookup_or(&proc_ancestor, &id, c->acc);
 	return 0;
 }
 
@@ -106,7 +106,7 @@ static __always_inline void ancestor_bits(struct proc_info *pi, __u32 gen,
 
 	if (before_exec && id.ino) {
 		id.gen = gen;
-		lookup_or(&ancestor_rules, &id, acc);
+		lookup_or(&proc_ancestor, &id, acc);
 	}
 	bpf_loop(MAX_ANCESTORS, anc_step, &c, 0);
 }
@@ -128,11 +128,11 @@ static __always_inline int match_rules(struct task_struct *t, struct file *f,
 		binary_bits(f, pi, ph, gen, s);
 	if (ph->used_dims & (1u << DIM_PID)) {
 		nk.value = BPF_CORE_READ(t, tgid);
-		lookup_or(&pid_rules, &nk, &s->m[DIM_PID]);
+		lookup_or(&proc_pid, &nk, &s->m[DIM_PID]);
 	}
 	if (ph->used_dims & (1u << DIM_UID)) {
 		nk.value = (__u32)bpf_get_current_uid_gid();
-		lookup_or(&uid_rules, &nk, &s->m[DIM_UID]);
+		lookup_or(&proc_uid, &nk, &s->m[DIM_UID]);
 	}
 	if (ph->used_dims & (1u << DIM_ANCESTOR))
 		ancestor_bits(pi, gen, &s->m[DIM_ANCESTOR], before_exec);

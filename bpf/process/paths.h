@@ -81,8 +81,9 @@ static long path_step(__u64 i, void *arg)
 }
 
 /* Name the file at p into w->buf, and when w->dir_bits is set, OR in the
- * dir_rules of every directory above it (crossing mounts), so a bind mount
- * or a hard link elsewhere cannot step around a prefix rule. */
+ * directory rules (w->dir_map) of every directory above it (crossing
+ * mounts), so a bind mount or a hard link elsewhere cannot step around a
+ * prefix rule. */
 static __always_inline void walk_path(const struct path *p, struct path_walk *w)
 {
 	struct path_step_ctx c = { .w = w, .off = PATH_MAX_LEN };

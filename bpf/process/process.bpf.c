@@ -110,7 +110,7 @@ int on_syscall(struct syscall_trace_enter *ctx)
 	if (!ph || nr >= SYSCALL_SLOTS)
 		return 0;
 	key = a.gen * SYSCALL_SLOTS + nr;
-	cand = bpf_map_lookup_elem(&syscall_rules, &key);
+	cand = bpf_map_lookup_elem(&proc_syscall, &key);
 	pi = proc_get(t);
 	if (!cand || !pi)
 		return 0;
@@ -161,7 +161,7 @@ int BPF_PROG(deny_exec, struct linux_binprm *bprm, int ret)
 	return -1;	/* -EPERM */
 }
 
-/* Attached to the syscalls in guard_syscalls: signals or ptrace aimed at
+/* Attached to the syscalls in proc_guard_nr: signals or ptrace aimed at
  * the agent, loading BPF or kernel code, removing the agent's pins. A
  * watched process cannot stop root from doing these, but it cannot do
  * them unseen, and the policy may kill it first. */

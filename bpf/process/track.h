@@ -65,16 +65,16 @@ static __always_inline struct proc_info *proc_from_task(struct task_struct *t)
 	if (task_exe(t))
 		file_id_of(task_exe(t), &pi->self);
 	bpf_loop(MAX_ANCESTORS, parent_step, &c, 0);
-	if (bpf_map_update_elem(&procs, &tgid, pi, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(&procs, &tgid))
+	if (bpf_map_update_elem(&proc_table, &tgid, pi, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&proc_table, &tgid))
 		count_loss(LOSS_PROC_MAP_FULL);
-	return bpf_map_lookup_elem(&procs, &tgid);
+	return bpf_map_lookup_elem(&proc_table, &tgid);
 }
 
 static __always_inline struct proc_info *proc_get(struct task_struct *t)
 {
 	__u32 tgid = BPF_CORE_READ(t, tgid);
-	struct proc_info *pi = bpf_map_lookup_elem(&procs, &tgid);
+	struct proc_info *pi = bpf_map_lookup_elem(&proc_table, &tgid);
 
 	return pi ? pi : proc_from_task(t);
 }
@@ -103,11 +103,11 @@ static __always_inline struct proc_info *proc_fork(struct task_struct *parent,
 
 	if (!pp)
 		return NULL;
-	if (bpf_map_update_elem(&procs, &tgid, pp, BPF_ANY)) {
+	if (bpf_map_update_elem(&proc_table, &tgid, pp, BPF_ANY)) {
 		count_loss(LOSS_PROC_MAP_FULL);
 		return NULL;
 	}
-	ci = bpf_map_lookup_elem(&procs, &tgid);
+	ci = bpf_map_lookup_elem(&proc_table, &tgid);
 	if (!ci)
 		return NULL;
 	ci->parent_pid = BPF_CORE_READ(parent, tgid);
@@ -120,6 +120,6 @@ static __always_inline void proc_exit(struct task_struct *t)
 {
 	__u32 tgid = BPF_CORE_READ(t, tgid);
 
-	bpf_map_delete_elem(&procs, &tgid);
+	bpf_map_delete_elem(&proc_table, &tgid);
 }
 #endif

@@ -36,7 +36,7 @@ static struct bpf_link *links[N_GUARDED];
 
 int guard_attach(struct process_bpf *skel)
 {
-	int fd = bpf_map__fd(skel->maps.guard_syscalls);
+	int fd = bpf_map__fd(skel->maps.proc_guard_nr);
 	char tp[64];
 
 	if (pin_root) {

@@ -39,19 +39,19 @@ static bool always(const struct policy *p)
 
 static void collect_maps(void)
 {
-	maps.policy = bpf_map__fd(skel->maps.policy);
-	maps.file_rules = bpf_map__fd(skel->maps.file_rules);
-	maps.dir_rules = bpf_map__fd(skel->maps.dir_rules);
-	maps.name_rules = bpf_map__fd(skel->maps.name_rules);
-	maps.dirent_rules = bpf_map__fd(skel->maps.dirent_rules);
-	maps.ancestor_rules = bpf_map__fd(skel->maps.ancestor_rules);
-	maps.pid_rules = bpf_map__fd(skel->maps.pid_rules);
-	maps.uid_rules = bpf_map__fd(skel->maps.uid_rules);
-	maps.cgroup_rules = bpf_map__fd(skel->maps.cgroup_rules);
-	maps.syscall_rules = bpf_map__fd(skel->maps.syscall_rules);
-	maps.target_file_rules = bpf_map__fd(skel->maps.target_file_rules);
-	maps.target_dir_rules = bpf_map__fd(skel->maps.target_dir_rules);
-	maps.target_dirent_rules = bpf_map__fd(skel->maps.target_dirent_rules);
+	maps.policy = bpf_map__fd(skel->maps.proc_policy);
+	maps.file_rules = bpf_map__fd(skel->maps.proc_bin_file);
+	maps.dir_rules = bpf_map__fd(skel->maps.proc_bin_dir);
+	maps.name_rules = bpf_map__fd(skel->maps.proc_bin_name);
+	maps.dirent_rules = bpf_map__fd(skel->maps.proc_bin_dirent);
+	maps.ancestor_rules = bpf_map__fd(skel->maps.proc_ancestor);
+	maps.pid_rules = bpf_map__fd(skel->maps.proc_pid);
+	maps.uid_rules = bpf_map__fd(skel->maps.proc_uid);
+	maps.cgroup_rules = bpf_map__fd(skel->maps.proc_cgroup);
+	maps.syscall_rules = bpf_map__fd(skel->maps.proc_syscall);
+	maps.target_file_rules = bpf_map__fd(skel->maps.proc_tgt_file);
+	maps.target_dir_rules = bpf_map__fd(skel->maps.proc_tgt_dir);
+	maps.target_dirent_rules = bpf_map__fd(skel->maps.proc_tgt_dirent);
 }
 
 /* Name the program the kernel refused, in one line. */
@@ -116,7 +116,8 @@ static int process_load(struct ring_buffer **rb)
 	      pin_link(skel->links.deny_file_unlink, "process", "deny_file_unlink");
 	if (err)
 		return err;
-	return rb_add(rb, bpf_map__fd(skel->maps.events), process_event_cb, NULL);
+	return rb_add(rb, bpf_map__fd(skel->maps.proc_events),
+		      process_event_cb, NULL);
 }
 
 static int attach_syscall(int nr, struct diags *d)
@@ -283,7 +284,7 @@ static void process_abort(void)
 
 void process_losses(struct process_losses *l)
 {
-	int fd = bpf_map__fd(skel->maps.losses);
+	int fd = bpf_map__fd(skel->maps.proc_losses);
 
 	l->ringbuf_full = percpu_sum(fd, LOSS_RINGBUF_FULL);
 	l->proc_map_full = percpu_sum(fd, LOSS_PROC_MAP_FULL);
