@@ -97,6 +97,7 @@ struct {
 	__type(key, struct guard_key);
 	__type(value, __u8);
 } proc_guard_seen SEC(".maps");
+_Static_assert(sizeof(struct guard_key) == 8 + 4 + 4, "guard_key: no holes");
 
 /* Scratch space too big for the 512-byte stack. */
 struct scratch {
@@ -122,6 +123,12 @@ struct {
 	__type(key, __u32);
 	__type(value, char[EVBUF_LEN]);
 } proc_evbuf SEC(".maps");
+/* A whole event fits under DATA_MASK, and a string copied at any masked
+ * offset (at most PATH_MAX_LEN bytes) stays inside the buffer. */
+_Static_assert(PROC_EVENT_MAX <= DATA_MASK + 1, "an event fits the mask");
+_Static_assert(sizeof(struct process_event) + DATA_MASK + PATH_MAX_LEN <= EVBUF_LEN,
+	       "masked copies stay in proc_evbuf");
+_Static_assert(((DATA_MASK + 1) & DATA_MASK) == 0, "DATA_MASK: 2^n - 1");
 
 /* Operations refused through LSM, counted. The count is also what keeps
  * the compiler from folding the verdict into arithmetic (-(act == deny))

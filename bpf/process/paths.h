@@ -140,6 +140,10 @@ static long cg_path_step(__u64 i, void *arg)
 	return 0;
 }
 
+/* cg_path_step measures a name (up to 256 bytes) past the path's end. */
+_Static_assert(CGPATH_MAX_LEN + 256 <= 2 * PATH_MAX_LEN,
+	       "the spare half of the scratch path holds a name");
+
 /* The cgroup path ("/a/b"), written to the end of buf. */
 static __always_inline __u32 cgroup_path(struct task_struct *t, char *buf,
 					 bool *truncated)

@@ -42,6 +42,10 @@ static long parent_step(__u64 i, void *arg)
 	return 0;
 }
 
+/* proc_from_task builds the entry in the scratch path buffer. */
+_Static_assert(sizeof(struct proc_info) <= sizeof(((struct scratch *)0)->path),
+	       "proc_info fits the scratch path");
+
 /* Build an entry for a process the table missed (it started before the
  * agent): identity from the task, ancestry from the live parent chain. */
 static __always_inline struct proc_info *proc_from_task(struct task_struct *t)
