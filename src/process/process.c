@@ -9,6 +9,8 @@
 #include "policy/policy.h"
 #include "process/process.h"
 #include "process/compile.h"
+#include "process/maps.h"
+#include "core/generation.h"
 #include "process/guard.h"
 #include "lib/percpu.h"
 #include "core/pin.h"
@@ -18,7 +20,7 @@
 
 static struct process_bpf *skel;
 static struct process_maps maps;
-static __u32 staged_gen;
+static struct generation gens;
 static bool staged;
 static __u8 staged_guard;
 /* Per syscall: the link of on_syscall to its sys_enter tracepoint. */
@@ -37,21 +39,33 @@ static bool always(const struct policy *p)
 	return true;
 }
 
-static void collect_maps(void)
+static int clear_gen(void *ctx, __u32 g)
 {
-	maps.policy = bpf_map__fd(skel->maps.proc_policy);
-	maps.file_rules = bpf_map__fd(skel->maps.proc_bin_file);
-	maps.dir_rules = bpf_map__fd(skel->maps.proc_bin_dir);
-	maps.name_rules = bpf_map__fd(skel->maps.proc_bin_name);
-	maps.dirent_rules = bpf_map__fd(skel->maps.proc_bin_dirent);
-	maps.ancestor_rules = bpf_map__fd(skel->maps.proc_ancestor);
-	maps.pid_rules = bpf_map__fd(skel->maps.proc_pid);
-	maps.uid_rules = bpf_map__fd(skel->maps.proc_uid);
-	maps.cgroup_rules = bpf_map__fd(skel->maps.proc_cgroup);
-	maps.syscall_rules = bpf_map__fd(skel->maps.proc_syscall);
-	maps.target_file_rules = bpf_map__fd(skel->maps.proc_tgt_file);
-	maps.target_dir_rules = bpf_map__fd(skel->maps.proc_tgt_dir);
-	maps.target_dirent_rules = bpf_map__fd(skel->maps.proc_tgt_dirent);
+	return process_maps_clear(ctx, g);
+}
+
+/* The maps, and the generation switch over them. Pinned maps may still
+ * hold an earlier daemon's policy in the inactive generation: cleared
+ * once its programs are done, before anything is staged there. */
+static int open_generations(void)
+{
+	__u32 *active = (__u32 *)&skel->bss->active_gen;
+	int err = process_maps_open(&maps, skel->obj);
+
+	if (err) {
+		log_err("the process object lacks a policy map: %s",
+			strerror(-err));
+		return err;
+	}
+	gen_init(&gens, active, clear_gen, &maps);
+	if (!pin_root)
+		return 0;	/* new maps: both generations empty */
+	gen_wait_readers();
+	err = process_maps_clear(&maps, !gen_active(&gens));
+	if (err)
+		log_err("cannot clear the process policy maps: %s",
+			strerror(-err));
+	return err;
 }
 
 /* Name the program the kernel refused, in one line. */
@@ -94,7 +108,9 @@ static int process_load(struct ring_buffer **rb)
 	err = process_bpf__load(skel);
 	if (err)
 		return explain_load_error(err);
-	collect_maps();
+	err = open_generations();
+	if (err)
+		return err;
 	err = process_bpf__attach(skel);
 	if (err) {
 		log_err("attaching the process tracepoints failed: %s",
@@ -208,30 +224,65 @@ static void detach_open_fallback(void)
 	}
 }
 
-static int process_prepare(const struct policy *p, struct diags *d)
+/* Compile p into generation g and write it there. */
+static int write_policy(const struct policy *p, __u32 g, struct diags *d)
 {
-	int err = check_deny_supported(p, d);
+	struct process_image *img;
+	int err = process_compile(p, g, NULL, &img, d);
 
-	if (err)
+	if (err) {
+		diag_add(d, 0, 0, "cannot compile the process policy: %s",
+			 strerror(-err));
 		return err;
-	staged_gen = !skel->bss->active_gen;
+	}
+	err = process_maps_write(&maps, img);
+	process_image_free(img);
+	if (err)
+		diag_add(d, 0, 0, "cannot write the process policy maps: %s",
+			 strerror(-err));
+	return err;
+}
+
+static int prepare_gen(const struct policy *p, __u32 g, struct diags *d)
+{
+	int err;
+
 	memset(sys_wanted, 0, sizeof(sys_wanted));
 	for (size_t i = 0; i < p->nrules; i++)
 		for (size_t j = 0; j < p->rules[i].nsyscalls; j++)
 			sys_wanted[p->rules[i].syscalls[j]] = true;
-	err = process_compile(&maps, p, staged_gen, d);
-	if (err) {
-		diag_add(d, 0, 0, "cannot write the process policy maps: %s",
-			 strerror(-err));
+	err = write_policy(p, g, d);
+	if (err)
 		return err;
-	}
 	/* Attach new syscalls before the switch so no window opens. */
 	for (int nr = 0; nr < SYSCALL_SLOTS; nr++)
 		if (sys_wanted[nr] && !sys_links[nr] && (err = attach_syscall(nr, d)))
 			return err;
 	if (!lsm_active && has_file_rules(p) && (err = attach_open_fallback(d)))
 		return err;
-	gen_policy[staged_gen] = p;
+	return 0;
+}
+
+static int process_prepare(const struct policy *p, struct diags *d)
+{
+	int err = check_deny_supported(p, d);
+	__u32 g;
+
+	if (err)
+		return err;
+	err = gen_stage(&gens, &g);
+	if (err) {
+		diag_add(d, 0, 0, "cannot clear the process policy maps: %s",
+			 strerror(-err));
+		return err;
+	}
+	err = prepare_gen(p, g, d);
+	if (err) {
+		/* the agent aborts only the modules that prepared */
+		gen_abort(&gens);
+		return err;
+	}
+	gen_policy[g] = p;
 	staged_guard = p->self_protection;
 	staged = true;
 	return 0;
@@ -258,18 +309,21 @@ static void process_commit(void)
 {
 	if (!staged)
 		return;
-	__atomic_store_n(&skel->bss->active_gen, staged_gen, __ATOMIC_SEQ_CST);
+	gen_commit(&gens);
 	guard_set_action(skel, staged_guard);
 	staged = false;
 	detach_unwanted_syscalls();
-	if (!has_file_rules(gen_policy[staged_gen]))
+	if (!has_file_rules(gen_policy[gen_active(&gens)]))
 		detach_open_fallback();
 }
 
 static void process_abort(void)
 {
-	const struct policy *active = gen_policy[skel->bss->active_gen];
+	const struct policy *active = gen_policy[gen_active(&gens)];
 
+	if (staged)
+		gen_policy[!gen_active(&gens)] = NULL;
+	gen_abort(&gens);
 	staged = false;
 	/* Keep only what the active policy needs. */
 	memset(sys_wanted, 0, sizeof(sys_wanted));
@@ -279,7 +333,16 @@ static void process_abort(void)
 	detach_unwanted_syscalls();
 	if (!has_file_rules(active))
 		detach_open_fallback();
-	gen_policy[staged_gen] = NULL;
+}
+
+/* The generation switched away from is cleared once no program reads it. */
+static void process_tick(void)
+{
+	int err = gen_tick(&gens);
+
+	if (err)
+		log_warn("cannot clear the old process policy: %s; retried",
+			 strerror(-err));
 }
 
 void process_losses(struct process_losses *l)
@@ -334,6 +397,7 @@ struct module process_module = {
 	.prepare = process_prepare,
 	.commit = process_commit,
 	.abort = process_abort,
+	.tick = process_tick,
 	.stats = process_stats,
 	.lost = process_lost,
 	.unload = process_unload,
