@@ -40,8 +40,8 @@ static __always_inline bool touches_agent(struct syscall_trace_enter *ctx,
 	return false;
 }
 
-static __always_inline bool guarded_call_touches_agent(struct syscall_trace_enter *ctx,
-						       __u32 nr)
+static __always_inline bool
+guarded_call_touches_agent(struct syscall_trace_enter *ctx, __u32 nr)
 {
 	__u8 *kind = bpf_map_lookup_elem(&proc_guard_nr, &nr);
 

@@ -126,8 +126,8 @@ struct {
 /* A whole event fits under DATA_MASK, and a string copied at any masked
  * offset (at most PATH_MAX_LEN bytes) stays inside the buffer. */
 _Static_assert(PROC_EVENT_MAX <= DATA_MASK + 1, "an event fits the mask");
-_Static_assert(sizeof(struct process_event) + DATA_MASK + PATH_MAX_LEN <= EVBUF_LEN,
-	       "masked copies stay in proc_evbuf");
+_Static_assert(sizeof(struct process_event) + DATA_MASK + PATH_MAX_LEN <=
+	       EVBUF_LEN, "masked copies stay in proc_evbuf");
 _Static_assert(((DATA_MASK + 1) & DATA_MASK) == 0, "DATA_MASK: 2^n - 1");
 
 /* Operations refused through LSM, counted. The count is also what keeps
