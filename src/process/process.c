@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include "lib/log.h"
 #include "core/module.h"
 #include "policy/policy.h"
@@ -42,11 +41,6 @@ static struct process_state {
 	struct guard guard;
 	struct process_events ev;	/* the ring buffer's ctx */
 } st;
-
-bool process_lsm_active(void)
-{
-	return st.lsm_active;
-}
 
 static bool always(const struct policy *p)
 {

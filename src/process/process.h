@@ -1,11 +1,9 @@
+/* What the process module offers the rest of warden (its module table
+ * entry is in core/module.h): loss counters and an event sink. */
 #ifndef WARDEN_PROCESS_H
 #define WARDEN_PROCESS_H
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <linux/types.h>
-
-struct policy;
 
 struct process_losses {
 	uint64_t ringbuf_full;
@@ -14,8 +12,6 @@ struct process_losses {
 };
 
 void process_losses(struct process_losses *l);
-/* Whether deny rules at exec fail the exec (BPF LSM) rather than kill. */
-bool process_lsm_active(void);
 /* A decoded event's variable part, for a sink. binary is the process
  * table's path of the image (NULL if unknown); args are NUL-separated. */
 struct process_event_view {
