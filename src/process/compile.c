@@ -269,34 +269,11 @@ static int add_num(struct compile *c, enum proc_rule_map m, uint64_t v,
 	return or_rule(c, m, &k, rule);
 }
 
-/* A cgroup's id is its directory's inode number. */
-static int cgroup_dir_id(const char *root, const char *rel, uint64_t *id)
-{
-	char path[PATH_MAX];
-	struct file_id fid;
-	bool is_dir;
-	int err;
-
-	if (!root)
-		return -ENOENT;
-	while (*rel == '/')
-		rel++;
-	if (snprintf(path, sizeof(path), "%s/%s", root, rel) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	err = stat_id(path, &fid, &is_dir);
-	if (err)
-		return err;
-	if (!is_dir)
-		return -ENOTDIR;
-	*id = fid.ino;
-	return 0;
-}
-
 static int add_cgroup(struct compile *c, const struct strv *s, size_t i,
 		      int rule)
 {
 	uint64_t id;
-	int err = cgroup_dir_id(c->cgroup_root, s->v[i], &id);
+	int err = cgroup_id_below(c->cgroup_root, s->v[i], &id);
 
 	if (err) {
 		warn_at(c, s, i, "cgroup", err);
