@@ -163,4 +163,22 @@ enum egress_loss {
 	ELOSS_OUTCOME_FULL = 2,	/* an outcome could not be counted */
 	ELOSS__COUNT,
 };
+/* The invariants above, checked on both sides of the boundary. */
+_Static_assert(EGRESS_GENS == 2, "gen is one of two");
+_Static_assert(EGRESS_MAX_SCOPES <= 64, "scopes are bits of a __u64");
+_Static_assert(EGRESS_V4_PREFIX == 96, "::ffff:a.b.c.d: 12 bytes before v4");
+/* LPM key: prefixlen, then the prefix bits gen, class, addr contiguous */
+_Static_assert(__builtin_offsetof(struct egress_net_key, addr) ==
+	       4 + EGRESS_NET_KEY_BITS / 8, "gen + class are the first bits");
+_Static_assert(sizeof(struct egress_net_key) == 4 + 4 + 4 + 16,
+	       "egress_net_key: no holes");
+/* hash keys: the kernel hashes every byte, so no padding holes */
+_Static_assert(sizeof(struct egress_cg_key) == 8 + 4 + 4, "egress_cg_key: no holes");
+_Static_assert(sizeof(struct egress_bin_key) == 8 + 4 + 4, "egress_bin_key: no holes");
+/* (sizeof is 40: the 4 bytes after list are alignment padding, which
+ * every key must zero) */
+_Static_assert(__builtin_offsetof(struct egress_agg_key, list) == 32,
+	       "egress_agg_key: no holes before list");
+_Static_assert(sizeof(struct egress_agg_val) == 64, "egress_agg_val: no holes");
+_Static_assert(sizeof(struct egress_event) == 80, "egress_event: no holes");
 #endif

@@ -158,4 +158,21 @@ static inline int ingress_decide(const struct ingress_set *s,
 	}
 	return VERDICT_DEFAULT;
 }
+/* The invariants above, checked on both sides of the boundary. */
+_Static_assert(INGRESS_GENS == 2, "the generation is one bit of the scope");
+_Static_assert(INGRESS_SCOPE_BITS == 8 * sizeof(__u32), "scope is a __u32");
+_Static_assert(INGRESS_MAX_RULES <= 0x10000, "rule ids are __u16");
+/* LPM keys: prefixlen, then scope and address contiguous, no holes */
+_Static_assert(__builtin_offsetof(struct ingress_key4, addr) ==
+	       4 + INGRESS_SCOPE_BITS / 8, "key4: scope then address");
+_Static_assert(sizeof(struct ingress_key4) == 4 + 4 + 4, "key4: no holes");
+_Static_assert(__builtin_offsetof(struct ingress_key6, addr) ==
+	       4 + INGRESS_SCOPE_BITS / 8, "key6: scope then address");
+_Static_assert(sizeof(struct ingress_key6) == 4 + 4 + 16, "key6: no holes");
+_Static_assert(sizeof(struct ingress_iface_key) == 4 + 4, "iface_key: no holes");
+_Static_assert(sizeof(struct ingress_entry) == 8, "ingress_entry: no holes");
+_Static_assert(sizeof(struct ingress_set) ==
+	       4 + INGRESS_SET_LEN * sizeof(struct ingress_entry),
+	       "ingress_set: no holes (sets are compared with memcmp)");
+_Static_assert(sizeof(struct ingress_iface_cfg) == 16, "iface_cfg: no holes");
 #endif

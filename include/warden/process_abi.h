@@ -1,4 +1,4 @@
-/* The contract between bpf/process.bpf.c and user space: map keys and
+/* The contract between bpf/process/ and user space: map keys and
  * values, and the event records on the ring buffer. Nothing else crosses
  * the boundary. Types are the __u* family so both sides compile it. */
 #ifndef WARDEN_PROCESS_ABI_H
@@ -171,4 +171,37 @@ enum loss_site {
 				 * not be sent: user-space ancestry degraded */
 	LOSS__COUNT,
 };
+/* The invariants above, checked on both sides of the boundary. */
+#define PROC_POW2(x)	((x) > 0 && ((x) & ((x) - 1)) == 0)
+/* the BPF side indexes with `& (N - 1)` to keep the verifier's bounds */
+_Static_assert(PROC_POW2(MAX_RULES), "action[r & (MAX_RULES - 1)]");
+_Static_assert(PROC_POW2(PATH_MAX_LEN), "PATH_MAX_LEN: a power of two");
+_Static_assert(PROC_POW2(ARGS_MAX_LEN), "ARGS_MAX_LEN: a power of two");
+_Static_assert(PROC_POW2(CGPATH_MAX_LEN), "CGPATH_MAX_LEN: a power of two");
+_Static_assert(PROC_POW2(NAME_KEY_LEN), "NAME_KEY_LEN: a power of two");
+_Static_assert(POLICY_GENS == 2, "active_gen & 1 picks the generation");
+/* one bit per rule, whole 64-bit words */
+_Static_assert(MAX_RULES % 64 == 0, "RULE_WORDS covers every rule exactly");
+_Static_assert(sizeof(struct rule_bits) * 8 == MAX_RULES, "a bit per rule");
+_Static_assert(DIM__COUNT <= 32, "used_dims has a bit per dimension");
+_Static_assert(MAX_DIR_DEPTH > 0 && MAX_CG_DEPTH > 0, "walks go up");
+/* Hash-map keys: the kernel hashes every byte, so no padding holes (a
+ * hole's garbage would make equal keys differ). */
+_Static_assert(sizeof(struct file_id) == 8 + 4 + 4, "file_id: no holes");
+_Static_assert(sizeof(struct name_key) == 4 + NAME_KEY_LEN, "name_key: no holes");
+_Static_assert(sizeof(struct dirent_key) == sizeof(struct file_id) + NAME_KEY_LEN,
+	       "dirent_key: no holes");
+_Static_assert(sizeof(struct num_key) == 8 + 4 + 4, "num_key: no holes");
+/* The event header: no holes (memset and filled field by field), the
+ * variable part right after it, lengths that fit their __u16. */
+_Static_assert(sizeof(struct process_event) == 120, "process_event: no holes");
+_Static_assert(__builtin_offsetof(struct process_event, data) ==
+	       sizeof(struct process_event), "data[] follows the header");
+_Static_assert(PATH_MAX_LEN <= 0xffff && ARGS_MAX_LEN <= 0xffff &&
+	       CGPATH_MAX_LEN <= 0xffff, "*_len fields are __u16");
+_Static_assert(EVF_GUARD <= 0xffff, "flags is __u16");
+_Static_assert(ACT_DENY <= 0xff && MECH_LSM <= 0xff, "action, mechanism: __u8");
+_Static_assert(sizeof(struct proc_info) ==
+	       8 + 8 + 4 + 4 + (1 + MAX_ANCESTORS) * sizeof(struct file_id),
+	       "proc_info: no holes");
 #endif

@@ -38,4 +38,12 @@ struct net_event {
 	__u8 proto;		/* IPPROTO_TCP / IPPROTO_UDP */
 	__u8 verdict;		/* enum net_verdict */
 };
+/* LPM keys: the address right after prefixlen, no holes. */
+_Static_assert(__builtin_offsetof(struct lpm4, addr) == 4, "lpm4 layout");
+_Static_assert(sizeof(struct lpm4) == 4 + 4, "lpm4: no holes");
+_Static_assert(__builtin_offsetof(struct lpm6, addr) == 4, "lpm6 layout");
+_Static_assert(sizeof(struct lpm6) == 4 + 16, "lpm6: no holes");
+_Static_assert(sizeof(struct dns_dest) == 4 + 2 + 2 + 16, "dns_dest: no holes");
+_Static_assert(sizeof(struct net_event) == 4 + 4 + 16 + 2 + 1 + 1,
+	       "net_event: no holes");
 #endif

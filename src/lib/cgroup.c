@@ -32,7 +32,11 @@ const char *cgroup2_root(void)
 
 int cgroup_id_of(const char *rel, uint64_t *id)
 {
-	const char *root = cgroup2_root();
+	return cgroup_id_below(cgroup2_root(), rel, id);
+}
+
+int cgroup_id_below(const char *root, const char *rel, uint64_t *id)
+{
 	char path[PATH_MAX];
 	struct stat st;
 

@@ -14,6 +14,8 @@ const char *cgroup2_root(void);
 /* The id of the cgroup at PATH relative to the cgroup2 root ("/a/b" or
  * "a/b"): its inode number. 0 or -errno. */
 int cgroup_id_of(const char *rel, uint64_t *id);
+/* The same below another root (a cgroup2 mount, or a test's tree). */
+int cgroup_id_below(const char *root, const char *rel, uint64_t *id);
 
 /* The path (from the cgroup2 root, "/a/b") of the cgroup with id, found
  * through its file handle (cgroup ids are kernfs handles). 0 or -errno. */

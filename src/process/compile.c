@@ -1,25 +1,41 @@
-/* Policy -> process maps: each selector value becomes a key whose value is
- * the bitmap of rules it satisfies; rule order is bit order, so the kernel's
- * lowest set bit is the first matching rule. Written into one policy
- * generation; the caller flips to it when every module is ready. */
+/* Policy -> process map image: each selector value becomes a key whose
+ * value is the bitmap of rules it satisfies; rule order is bit order, so
+ * the kernel's lowest set bit is the first matching rule. Built for one
+ * policy generation (every key carries it); maps.c writes it and the
+ * caller flips to it when every module is ready. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <bpf/bpf.h>
 #include "lib/cgroup.h"
 #include "policy/policy.h"
 #include "process/compile.h"
 
+#define GEN_AT(type, field) sizeof(type), offsetof(type, field)
+const struct proc_map_desc proc_map_desc[PM__COUNT] = {
+	[PM_BIN_FILE] = { "proc_bin_file", GEN_AT(struct file_id, gen) },
+	[PM_BIN_DIR] = { "proc_bin_dir", GEN_AT(struct file_id, gen) },
+	[PM_BIN_NAME] = { "proc_bin_name", GEN_AT(struct name_key, gen) },
+	[PM_BIN_DIRENT] = { "proc_bin_dirent", GEN_AT(struct dirent_key, dir.gen) },
+	[PM_ANCESTOR] = { "proc_ancestor", GEN_AT(struct file_id, gen) },
+	[PM_PID] = { "proc_pid", GEN_AT(struct num_key, gen) },
+	[PM_UID] = { "proc_uid", GEN_AT(struct num_key, gen) },
+	[PM_CGROUP] = { "proc_cgroup", GEN_AT(struct num_key, gen) },
+	[PM_TGT_FILE] = { "proc_tgt_file", GEN_AT(struct file_id, gen) },
+	[PM_TGT_DIR] = { "proc_tgt_dir", GEN_AT(struct file_id, gen) },
+	[PM_TGT_DIRENT] = { "proc_tgt_dirent", GEN_AT(struct dirent_key, dir.gen) },
+};
+
 struct compile {
-	const struct process_maps *m;
+	struct process_image *img;
 	__u32 gen;
+	const char *cgroup_root;
 	struct diags *d;
-	struct policy_hdr hdr;
 };
 
 static void set_bit(struct rule_bits *b, int rule)
@@ -27,15 +43,95 @@ static void set_bit(struct rule_bits *b, int rule)
 	b->w[rule / 64] |= 1ULL << (rule % 64);
 }
 
-static int or_rule(int fd, const void *key, int rule)
-{
-	struct rule_bits bits;
+/* ---- the image's maps: keys in insertion order, a hash index ---------- */
 
-	if (bpf_map_lookup_elem(fd, key, &bits))
-		memset(&bits, 0, sizeof(bits));
-	set_bit(&bits, rule);
-	return bpf_map_update_elem(fd, key, &bits, BPF_ANY) ? -errno : 0;
+static __u32 hash_key(const void *key, size_t len)
+{
+	const unsigned char *p = key;
+	__u32 h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
 }
+
+/* The slot holding key, or the empty slot where it would go. */
+static size_t find_slot(const struct proc_entries *e, size_t ksz,
+			const void *key)
+{
+	size_t mask = 2 * e->cap - 1, i = hash_key(key, ksz) & mask;
+
+	while (e->slots[i] && memcmp(e->keys + (e->slots[i] - 1) * ksz, key, ksz))
+		i = (i + 1) & mask;
+	return i;
+}
+
+static int grow(struct proc_entries *e, size_t ksz)
+{
+	size_t cap = e->cap ? 2 * e->cap : 64;
+	unsigned char *keys = realloc(e->keys, cap * ksz);
+	struct rule_bits *bits;
+
+	if (!keys)
+		return -ENOMEM;
+	e->keys = keys;
+	bits = realloc(e->bits, cap * sizeof(*bits));
+	if (!bits)
+		return -ENOMEM;
+	e->bits = bits;
+	free(e->slots);
+	e->slots = calloc(2 * cap, sizeof(*e->slots));
+	if (!e->slots)
+		return -ENOMEM;
+	e->cap = cap;
+	for (size_t i = 0; i < e->n; i++)
+		e->slots[find_slot(e, ksz, e->keys + i * ksz)] = i + 1;
+	return 0;
+}
+
+/* The bitmap of key in e, added (empty) if new; NULL when out of memory. */
+static struct rule_bits *entry_of(struct proc_entries *e, size_t ksz,
+				  const void *key)
+{
+	size_t slot;
+
+	if (e->n == e->cap && grow(e, ksz))
+		return NULL;
+	slot = find_slot(e, ksz, key);
+	if (!e->slots[slot]) {
+		memcpy(e->keys + e->n * ksz, key, ksz);
+		memset(&e->bits[e->n], 0, sizeof(e->bits[0]));
+		e->slots[slot] = ++e->n;
+	}
+	return &e->bits[e->slots[slot] - 1];
+}
+
+const struct rule_bits *process_image_get(const struct process_image *img,
+					  enum proc_rule_map m, const void *key)
+{
+	const struct proc_entries *e = &img->map[m];
+	size_t ksz = proc_map_desc[m].key_size;
+	size_t slot;
+
+	if (!e->cap)
+		return NULL;
+	slot = find_slot(e, ksz, key);
+	return e->slots[slot] ? &e->bits[e->slots[slot] - 1] : NULL;
+}
+
+static int or_rule(struct compile *c, enum proc_rule_map m, const void *key,
+		   int rule)
+{
+	struct rule_bits *b = entry_of(&c->img->map[m],
+				       proc_map_desc[m].key_size, key);
+
+	if (!b)
+		return -ENOMEM;
+	set_bit(b, rule);
+	return 0;
+}
+
+/* ---- selector values -------------------------------------------------- */
 
 static __u32 kernel_dev(dev_t d)
 {
@@ -72,8 +168,8 @@ static void warn_missing_binary(struct compile *c, const struct strv *s,
 
 /* The exact path's directory + name, so a file put there later (the binary
  * replaced after the policy loaded) matches too. */
-static int add_dirent_to(struct compile *c, int map_fd, const char *path,
-			 int rule)
+static int add_dirent_to(struct compile *c, enum proc_rule_map m,
+			 const char *path, int rule)
 {
 	struct dirent_key k = { 0 };
 	const char *slash = strrchr(path, '/');
@@ -87,12 +183,12 @@ static int add_dirent_to(struct compile *c, int map_fd, const char *path,
 		return 0;
 	k.dir.gen = c->gen;
 	memcpy(k.name, slash + 1, strlen(slash + 1));
-	return or_rule(map_fd, &k, rule);
+	return or_rule(c, m, &k, rule);
 }
 
 static int add_dirent(struct compile *c, const char *path, int rule)
 {
-	return add_dirent_to(c, c->m->dirent_rules, path, rule);
+	return add_dirent_to(c, PM_BIN_DIRENT, path, rule);
 }
 
 /* A file rule's target: exact file (inode and directory entry, so it may
@@ -110,11 +206,11 @@ static int add_target(struct compile *c, const struct strv *s, size_t i,
 			warn_at(c, s, i, "files directory", err);
 			return 0;
 		}
-		return or_rule(c->m->target_dir_rules, &id, rule);
+		return or_rule(c, PM_TGT_DIR, &id, rule);
 	}
-	if (!err && (err = or_rule(c->m->target_file_rules, &id, rule)))
+	if (!err && (err = or_rule(c, PM_TGT_FILE, &id, rule)))
 		return err;
-	return add_dirent_to(c, c->m->target_dirent_rules, v, rule);
+	return add_dirent_to(c, PM_TGT_DIRENT, v, rule);
 }
 
 static int add_binary(struct compile *c, const struct strv *s, size_t i,
@@ -127,12 +223,12 @@ static int add_binary(struct compile *c, const struct strv *s, size_t i,
 	int err;
 
 	if (strcmp(v, FILELESS_BINARY) == 0) {
-		set_bit(&c->hdr.fileless, rule);
+		set_bit(&c->img->hdr.fileless, rule);
 		return 0;
 	}
 	if (v[0] != '/') {
 		strncpy(nk.name, v, sizeof(nk.name) - 1);
-		return or_rule(c->m->name_rules, &nk, rule);
+		return or_rule(c, PM_BIN_NAME, &nk, rule);
 	}
 	err = stat_id(v, &id, &dir);
 	if (err && v[strlen(v) - 1] != '/') {
@@ -145,10 +241,10 @@ static int add_binary(struct compile *c, const struct strv *s, size_t i,
 		return 0;
 	}
 	if (dir || v[strlen(v) - 1] == '/') {
-		c->hdr.dir_depth = MAX_DIR_DEPTH;
-		return or_rule(c->m->dir_rules, &id, rule);
+		c->img->hdr.dir_depth = MAX_DIR_DEPTH;
+		return or_rule(c, PM_BIN_DIR, &id, rule);
 	}
-	return or_rule(c->m->file_rules, &id, rule) ?: add_dirent(c, v, rule);
+	return or_rule(c, PM_BIN_FILE, &id, rule) ?: add_dirent(c, v, rule);
 }
 
 static int add_ancestor(struct compile *c, const struct strv *s, size_t i,
@@ -162,27 +258,28 @@ static int add_ancestor(struct compile *c, const struct strv *s, size_t i,
 		warn_at(c, s, i, "ancestor", err);
 		return 0;
 	}
-	return or_rule(c->m->ancestor_rules, &id, rule);
+	return or_rule(c, PM_ANCESTOR, &id, rule);
 }
 
-static int add_num(int fd, __u32 gen, uint64_t v, int rule)
+static int add_num(struct compile *c, enum proc_rule_map m, uint64_t v,
+		   int rule)
 {
-	struct num_key k = { .value = v, .gen = gen };
+	struct num_key k = { .value = v, .gen = c->gen };
 
-	return or_rule(fd, &k, rule);
+	return or_rule(c, m, &k, rule);
 }
 
 static int add_cgroup(struct compile *c, const struct strv *s, size_t i,
 		      int rule)
 {
 	uint64_t id;
-	int err = cgroup_id_of(s->v[i], &id);
+	int err = cgroup_id_below(c->cgroup_root, s->v[i], &id);
 
 	if (err) {
 		warn_at(c, s, i, "cgroup", err);
 		return 0;
 	}
-	return add_num(c->m->cgroup_rules, c->gen, id, rule);
+	return add_num(c, PM_CGROUP, id, rule);
 }
 
 /* Every cgroup whose directory name holds the container id. */
@@ -206,7 +303,7 @@ static int add_container_dir(struct compile *c, const char *dir,
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (strstr(e->d_name, cid) && stat(path, &st) == 0) {
-			err = add_num(c->m->cgroup_rules, c->gen, st.st_ino, rule);
+			err = add_num(c, PM_CGROUP, st.st_ino, rule);
 			(*found)++;
 			continue;	/* descendants are covered by the walk */
 		}
@@ -219,7 +316,7 @@ static int add_container_dir(struct compile *c, const char *dir,
 static int add_container(struct compile *c, const struct strv *s, size_t i,
 			 int rule)
 {
-	const char *root = cgroup2_root();
+	const char *root = c->cgroup_root;
 	int found = 0, err;
 
 	if (!root)
@@ -244,10 +341,11 @@ static int add_all(struct compile *c, const struct strv *s, add_fn fn,
 	return 0;
 }
 
-static int add_nums(struct compile *c, int fd, const struct u64v *v, int rule)
+static int add_nums(struct compile *c, enum proc_rule_map m,
+		    const struct u64v *v, int rule)
 {
 	for (size_t i = 0; i < v->n; i++) {
-		int err = add_num(fd, c->gen, v->v[i], rule);
+		int err = add_num(c, m, v->v[i], rule);
 
 		if (err)
 			return err;
@@ -258,11 +356,11 @@ static int add_nums(struct compile *c, int fd, const struct u64v *v, int rule)
 static int add_syscalls(struct compile *c, const struct rule *r, int rule)
 {
 	for (size_t i = 0; i < r->nsyscalls; i++) {
-		__u32 key = c->gen * SYSCALL_SLOTS + r->syscalls[i];
-		int err = or_rule(c->m->syscall_rules, &key, rule);
+		int nr = r->syscalls[i];
 
-		if (err)
-			return err;
+		if (nr < 0 || nr >= SYSCALL_SLOTS)
+			return -ERANGE;
+		set_bit(&c->img->syscall[nr], rule);
 	}
 	return 0;
 }
@@ -271,32 +369,31 @@ static void add_header_bits(struct compile *c, const struct rule *r, int i)
 {
 	for (int dim = 0; dim < DIM__COUNT; dim++) {
 		if (!(r->sel.used & (1u << dim)))
-			set_bit(&c->hdr.wild[dim], i);
+			set_bit(&c->img->hdr.wild[dim], i);
 		else
-			c->hdr.used_dims |= 1u << dim;
+			c->img->hdr.used_dims |= 1u << dim;
 		if (r->sel.negated & (1u << dim))
-			set_bit(&c->hdr.neg[dim], i);
+			set_bit(&c->img->hdr.neg[dim], i);
 	}
 	if (r->files.n) {
 		if (r->access & FILE_ACCESS_READ)
-			set_bit(&c->hdr.file_read, i);
+			set_bit(&c->img->hdr.file_read, i);
 		if (r->access & FILE_ACCESS_WRITE)
-			set_bit(&c->hdr.file_write, i);
+			set_bit(&c->img->hdr.file_write, i);
 	} else if (!r->nsyscalls) {
-		set_bit(&c->hdr.exec_rules, i);
+		set_bit(&c->img->hdr.exec_rules, i);
 	}
-	c->hdr.action[i] = r->action;
+	c->img->hdr.action[i] = r->action;
 }
 
 static int compile_rule(struct compile *c, const struct rule *r, int i)
 {
-	const struct process_maps *m = c->m;
 	int err;
 
 	add_header_bits(c, r, i);
 	err = add_all(c, &r->sel.binary, add_binary, i);
-	err = err ?: add_nums(c, m->pid_rules, &r->sel.pid, i);
-	err = err ?: add_nums(c, m->uid_rules, &r->sel.uid, i);
+	err = err ?: add_nums(c, PM_PID, &r->sel.pid, i);
+	err = err ?: add_nums(c, PM_UID, &r->sel.uid, i);
 	err = err ?: add_all(c, &r->sel.ancestor, add_ancestor, i);
 	err = err ?: add_all(c, &r->sel.cgroup, add_cgroup, i);
 	err = err ?: add_all(c, &r->sel.container, add_container, i);
@@ -305,77 +402,39 @@ static int compile_rule(struct compile *c, const struct rule *r, int i)
 	return err;
 }
 
-/* Delete every key of generation gen: collect them first, since deleting
- * while iterating with get_next_key can restart the walk. */
-static int clear_gen(int fd, size_t key_size, size_t gen_off, __u32 gen)
+void process_image_free(struct process_image *img)
 {
-	char cur[128], next[128], *keys = NULL;
-	size_t n = 0, cap = 0;
-	void *prev = NULL;
-	__u32 g;
-
-	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		memcpy(cur, next, key_size);
-		prev = cur;
-		memcpy(&g, cur + gen_off, sizeof(g));
-		if (g != gen)
-			continue;
-		if (n == cap) {
-			char *k = realloc(keys, (cap = cap ? cap * 2 : 64) * key_size);
-
-			if (!k) {
-				free(keys);
-				return -ENOMEM;
-			}
-			keys = k;
-		}
-		memcpy(keys + n++ * key_size, cur, key_size);
+	if (!img)
+		return;
+	for (int m = 0; m < PM__COUNT; m++) {
+		free(img->map[m].keys);
+		free(img->map[m].bits);
+		free(img->map[m].slots);
 	}
-	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, keys + i * key_size);
-	free(keys);
-	return 0;
+	free(img);
 }
 
-static void clear_generation(const struct process_maps *m, __u32 gen)
+int process_compile(const struct policy *p, __u32 gen, const char *cgroup_root,
+		    struct process_image **out, struct diags *d)
 {
-	struct rule_bits zero = { 0 };
-
-	clear_gen(m->file_rules, sizeof(struct file_id), offsetof(struct file_id, gen), gen);
-	clear_gen(m->dir_rules, sizeof(struct file_id), offsetof(struct file_id, gen), gen);
-	clear_gen(m->ancestor_rules, sizeof(struct file_id), offsetof(struct file_id, gen), gen);
-	clear_gen(m->name_rules, sizeof(struct name_key), offsetof(struct name_key, gen), gen);
-	clear_gen(m->dirent_rules, sizeof(struct dirent_key), offsetof(struct dirent_key, dir.gen), gen);
-	clear_gen(m->target_file_rules, sizeof(struct file_id), offsetof(struct file_id, gen), gen);
-	clear_gen(m->target_dir_rules, sizeof(struct file_id), offsetof(struct file_id, gen), gen);
-	clear_gen(m->target_dirent_rules, sizeof(struct dirent_key), offsetof(struct dirent_key, dir.gen), gen);
-	clear_gen(m->pid_rules, sizeof(struct num_key), offsetof(struct num_key, gen), gen);
-	clear_gen(m->uid_rules, sizeof(struct num_key), offsetof(struct num_key, gen), gen);
-	clear_gen(m->cgroup_rules, sizeof(struct num_key), offsetof(struct num_key, gen), gen);
-	for (__u32 nr = 0; nr < SYSCALL_SLOTS; nr++) {
-		__u32 key = gen * SYSCALL_SLOTS + nr;
-
-		bpf_map_update_elem(m->syscall_rules, &key, &zero, BPF_ANY);
-	}
-}
-
-int process_compile(const struct process_maps *m, const struct policy *p,
-		    __u32 gen, struct diags *d)
-{
-	struct compile *c = calloc(1, sizeof(*c));
+	struct compile c = { .gen = gen, .d = d,
+			     .cgroup_root = cgroup_root ?: cgroup2_root() };
 	int err = 0;
 
-	if (!c)
+	*out = NULL;
+	if (p->nrules > MAX_RULES)
+		return -E2BIG;
+	c.img = calloc(1, sizeof(*c.img));
+	if (!c.img)
 		return -ENOMEM;
-	c->m = m;
-	c->gen = gen;
-	c->d = d;
-	clear_generation(m, gen);
-	c->hdr.observe = p->observe;
+	c.img->gen = gen;
+	c.img->hdr.observe = p->observe;
 	for (size_t i = 0; i < p->nrules && !err; i++)
-		err = compile_rule(c, &p->rules[i], i);
-	if (!err && bpf_map_update_elem(m->policy, &gen, &c->hdr, BPF_ANY))
-		err = -errno;
-	free(c);
-	return err;
+		err = compile_rule(&c, &p->rules[i], i);
+	if (err) {
+		process_image_free(c.img);
+		return err;
+	}
+	*out = c.img;
+	return 0;
 }

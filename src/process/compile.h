@@ -1,20 +1,62 @@
+/* Policy -> an in-memory image of the process object's policy maps for one
+ * generation. Pure: no bpf() call, no privilege (only stat() of the paths
+ * the policy names); src/process/maps.c writes the image into the kernel. */
 #ifndef WARDEN_PROCESS_COMPILE_H
 #define WARDEN_PROCESS_COMPILE_H
+#include <stddef.h>
 #include <linux/types.h>
 #include "policy/diag.h"
 #include "warden/process_abi.h"
 
 struct policy;
 
-/* The fds of the process object's policy maps. */
-struct process_maps {
-	int policy, file_rules, dir_rules, name_rules, dirent_rules, ancestor_rules;
-	int pid_rules, uid_rules, cgroup_rules, syscall_rules;
-	int target_file_rules, target_dir_rules, target_dirent_rules;
+/* The selector maps: a key per selector value, its rule bitmap as value. */
+enum proc_rule_map {
+	PM_BIN_FILE,		/* binaries by inode */
+	PM_BIN_DIR,		/* binary directory prefixes */
+	PM_BIN_NAME,		/* binary basenames */
+	PM_BIN_DIRENT,		/* binaries by directory entry */
+	PM_ANCESTOR,
+	PM_PID,
+	PM_UID,
+	PM_CGROUP,		/* cgroup ids, subtree rules */
+	PM_TGT_FILE,		/* file rules: targets by inode */
+	PM_TGT_DIR,		/* ... by directory prefix */
+	PM_TGT_DIRENT,		/* ... by directory entry */
+	PM__COUNT,
 };
 
-/* Write policy p into generation gen (cleared first). Warnings (paths that
- * do not exist yet) go to d as "warning:" diagnostics. 0 or -errno. */
-int process_compile(const struct process_maps *m, const struct policy *p,
-		    __u32 gen, struct diags *d);
+/* Each map's name in the object, key size, and where its key keeps the
+ * generation. */
+struct proc_map_desc {
+	const char *name;
+	size_t key_size, gen_off;
+};
+extern const struct proc_map_desc proc_map_desc[PM__COUNT];
+
+/* One map's entries, in insertion order, with a hash index. */
+struct proc_entries {
+	size_t n, cap;
+	unsigned char *keys;	/* n keys of proc_map_desc[].key_size bytes */
+	struct rule_bits *bits;
+	__u32 *slots;		/* 2 * cap: entry index + 1, 0 empty */
+};
+
+struct process_image {
+	__u32 gen;
+	struct policy_hdr hdr;
+	struct proc_entries map[PM__COUNT];
+	struct rule_bits syscall[SYSCALL_SLOTS];	/* rules naming each nr */
+};
+
+/* Compile p for generation gen into a new image (*out). Selector cgroups
+ * and containers are found below cgroup_root (NULL: the cgroup2 mount).
+ * Paths that do not exist yet are "warning:" diagnostics in d, with their
+ * position. 0 or -errno. */
+int process_compile(const struct policy *p, __u32 gen, const char *cgroup_root,
+		    struct process_image **out, struct diags *d);
+void process_image_free(struct process_image *img);
+/* The bitmap for key in map m, or NULL. */
+const struct rule_bits *process_image_get(const struct process_image *img,
+					  enum proc_rule_map m, const void *key);
 #endif

@@ -6,7 +6,7 @@
 #include "lib/cgroup.h"
 #include "lib/output.h"
 #include "policy/policy.h"
-#include "process/process.h"
+#include "process/events.h"
 #include "warden/process_abi.h"
 #include "process/proctable.h"
 #include "process/syscalls.h"
@@ -125,9 +125,15 @@ static void json_cgroup(struct jbuf *j, const struct process_event *ev,
 	output_container(j, strlen(path) == s->cg_len ? path : NULL, cid);
 }
 
-static void json_rule(struct jbuf *j, const struct process_event *ev)
+/* The policy whose rule indices events of generation gen refer to. */
+static const struct policy *policy_of(const struct process_events *e, __u32 gen)
 {
-	const struct policy *p = process_policy_of_gen(ev->gen);
+	return gen < POLICY_GENS ? e->gen_policy[gen] : NULL;
+}
+
+static void json_rule(struct jbuf *j, const struct process_event *ev,
+		      const struct policy *p)
+{
 	const char *mech = mechanism_name(ev->mechanism);
 
 	if (ev->flags & EVF_GUARD) {
@@ -161,7 +167,8 @@ static void json_exit(struct jbuf *j, const struct process_event *ev)
 }
 
 static void json_event(struct jbuf *j, const struct process_event *ev,
-		       const struct ev_strings *s, const char *binary)
+		       const struct ev_strings *s, const char *binary,
+		       const struct policy *p)
 {
 	output_begin(j, type_name(ev->type), ev->ktime);
 	jb_ku64(j, "pid", ev->pid);
@@ -198,13 +205,13 @@ static void json_event(struct jbuf *j, const struct process_event *ev,
 	}
 	if (ev->type == EV_EXIT)
 		json_exit(j, ev);
-	json_rule(j, ev);
+	json_rule(j, ev, p);
 }
 
 static void text_event(char *buf, size_t len, const struct process_event *ev,
-		       const struct ev_strings *s, const char *binary)
+		       const struct ev_strings *s, const char *binary,
+		       const struct policy *p)
 {
-	const struct policy *p = process_policy_of_gen(ev->gen);
 	char args[512] = "";
 
 	for (size_t i = 0; i < s->args_len && i < 200; i++)
@@ -260,18 +267,24 @@ static const char *track(const struct process_event *ev,
 	}
 }
 
-/* Set by `warden run`, which keeps events for its report instead. */
-static process_sink_fn event_sink;
-
-void process_set_event_sink(process_sink_fn fn)
+static void to_sink(const struct process_events *e,
+		    const struct process_event *ev, const struct ev_strings *s,
+		    const char *binary)
 {
-	event_sink = fn;
+	struct process_event_view v = {
+		.binary = binary, .args = s->args, .args_len = s->args_len,
+		.cwd = s->cwd, .cwd_len = s->cwd_len,
+		.cgroup = s->cg, .cgroup_len = s->cg_len,
+	};
+
+	e->sink(ev, &v);
 }
 
 int process_event_cb(void *ctx, void *data, size_t size)
 {
-	static struct jbuf j;
+	struct process_events *e = ctx;
 	const struct process_event *ev = data;
+	const struct policy *p;
 	struct ev_strings s;
 	char text[1024];
 	const char *binary;
@@ -279,30 +292,23 @@ int process_event_cb(void *ctx, void *data, size_t size)
 	if (!split_event(ev, size, &s))
 		return 0;
 	binary = track(ev, &s);
-	if (event_sink) {
-		struct process_event_view v = {
-			.binary = binary, .args = s.args, .args_len = s.args_len,
-			.cwd = s.cwd, .cwd_len = s.cwd_len,
-			.cgroup = s.cg, .cgroup_len = s.cg_len,
-		};
-
-		event_sink(ev, &v);
+	if (e->sink) {
+		to_sink(e, ev, &s, binary);
 		return 0;
 	}
 	if (ev->flags & EVF_TRACK_ONLY)
 		return 0;
 	if (ev->type == EV_SYSCALL && s.path_len) {
 		/* the image's path, from the event itself */
-		static char path[PATH_MAX_LEN + 1];
-
-		memcpy(path, s.path, s.path_len);
-		path[s.path_len] = '\0';
-		binary = path;
+		memcpy(e->path, s.path, s.path_len);
+		e->path[s.path_len] = '\0';
+		binary = e->path;
 	}
-	json_event(&j, ev, &s, binary);
+	p = policy_of(e, ev->gen);
+	json_event(&e->j, ev, &s, binary, p);
 	text[0] = '\0';
 	if (out.fmt == FMT_TEXT)
-		text_event(text, sizeof(text), ev, &s, binary);
-	output_emit(&j, text);
+		text_event(text, sizeof(text), ev, &s, binary, p);
+	output_emit(&e->j, text);
 	return 0;
 }

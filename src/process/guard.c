@@ -31,12 +31,11 @@ static const struct {
 	{ "renameat2", GUARD_PATH_ARG1, true },
 };
 #define N_GUARDED (sizeof(guarded) / sizeof(guarded[0]))
+_Static_assert(N_GUARDED <= GUARD_MAX_SYSCALLS, "a link each in struct guard");
 
-static struct bpf_link *links[N_GUARDED];
-
-int guard_attach(struct process_bpf *skel)
+int guard_attach(struct guard *g, struct process_bpf *skel)
 {
-	int fd = bpf_map__fd(skel->maps.guard_syscalls);
+	int fd = bpf_map__fd(skel->maps.proc_guard_nr);
 	char tp[64];
 
 	if (pin_root) {
@@ -59,10 +58,10 @@ int guard_attach(struct process_bpf *skel)
 		if (bpf_map_update_elem(fd, &key, &guarded[i].kind, BPF_ANY))
 			return -errno;
 		snprintf(tp, sizeof(tp), "sys_enter_%s", guarded[i].name);
-		links[i] = bpf_program__attach_tracepoint(skel->progs.on_guard,
-							  "syscalls", tp);
+		g->links[i] = bpf_program__attach_tracepoint(skel->progs.on_guard,
+							     "syscalls", tp);
 		/* a syscall this kernel lacks cannot be used against us */
-		if (!links[i] && errno != ENOENT)
+		if (!g->links[i] && errno != ENOENT)
 			return -errno;
 	}
 	return 0;
@@ -73,10 +72,10 @@ void guard_set_action(struct process_bpf *skel, __u8 action)
 	__atomic_store_n(&skel->bss->guard_action, action, __ATOMIC_SEQ_CST);
 }
 
-void guard_detach(void)
+void guard_detach(struct guard *g)
 {
 	for (size_t i = 0; i < N_GUARDED; i++) {
-		bpf_link__destroy(links[i]);
-		links[i] = NULL;
+		bpf_link__destroy(g->links[i]);
+		g->links[i] = NULL;
 	}
 }

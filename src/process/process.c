@@ -1,14 +1,18 @@
-/* The process module: loads bpf/process.bpf.c, keeps the policy
- * generations, and attaches the syscall program only where rules need it. */
+/* The process module: loads bpf/process/, switches policy generations
+ * (core/generation.h), and attaches the syscall program only where rules
+ * need it. Its state is one struct; the event decoder gets its part as
+ * the ring buffer's ctx. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include "lib/log.h"
 #include "core/module.h"
 #include "policy/policy.h"
 #include "process/process.h"
+#include "process/events.h"
 #include "process/compile.h"
+#include "process/maps.h"
+#include "core/generation.h"
 #include "process/guard.h"
 #include "lib/percpu.h"
 #include "core/pin.h"
@@ -16,42 +20,60 @@
 #include "process.skel.h"
 #include "process/syscalls.h"
 
-static struct process_bpf *skel;
-static struct process_maps maps;
-static __u32 staged_gen;
-static bool staged;
-static __u8 staged_guard;
-/* Per syscall: the link of on_syscall to its sys_enter tracepoint. */
-static struct bpf_link *sys_links[SYSCALL_SLOTS];
-static bool sys_wanted[SYSCALL_SLOTS];	/* by the staged policy */
-static const struct policy *gen_policy[POLICY_GENS];
-static bool lsm_active;
+/* Without LSM, file rules are checked when an open returns (and the caller
+ * killed before it uses the descriptor); attached only while a policy has
+ * file rules, so opens cost nothing otherwise. */
+static const char *const open_syscalls[] = { "open", "openat", "openat2", "creat" };
+#define N_OPEN (sizeof(open_syscalls) / sizeof(open_syscalls[0]))
 
-bool process_lsm_active(void)
-{
-	return lsm_active;
-}
+/* Everything the module keeps between calls. */
+static struct process_state {
+	struct process_bpf *skel;
+	struct process_maps maps;
+	struct generation gens;
+	bool staged;			/* prepared, not yet committed */
+	__u8 staged_guard;		/* self-protection of the staged policy */
+	bool lsm_active;		/* deny rules use BPF LSM */
+	/* Per syscall: the link of on_syscall to its sys_enter tracepoint. */
+	struct bpf_link *sys_links[SYSCALL_SLOTS];
+	bool sys_wanted[SYSCALL_SLOTS];	/* by the staged policy */
+	struct bpf_link *open_links[N_OPEN];
+	struct guard guard;
+	struct process_events ev;	/* the ring buffer's ctx */
+} st;
 
 static bool always(const struct policy *p)
 {
 	return true;
 }
 
-static void collect_maps(void)
+static int clear_gen(void *ctx, __u32 g)
 {
-	maps.policy = bpf_map__fd(skel->maps.policy);
-	maps.file_rules = bpf_map__fd(skel->maps.file_rules);
-	maps.dir_rules = bpf_map__fd(skel->maps.dir_rules);
-	maps.name_rules = bpf_map__fd(skel->maps.name_rules);
-	maps.dirent_rules = bpf_map__fd(skel->maps.dirent_rules);
-	maps.ancestor_rules = bpf_map__fd(skel->maps.ancestor_rules);
-	maps.pid_rules = bpf_map__fd(skel->maps.pid_rules);
-	maps.uid_rules = bpf_map__fd(skel->maps.uid_rules);
-	maps.cgroup_rules = bpf_map__fd(skel->maps.cgroup_rules);
-	maps.syscall_rules = bpf_map__fd(skel->maps.syscall_rules);
-	maps.target_file_rules = bpf_map__fd(skel->maps.target_file_rules);
-	maps.target_dir_rules = bpf_map__fd(skel->maps.target_dir_rules);
-	maps.target_dirent_rules = bpf_map__fd(skel->maps.target_dirent_rules);
+	return process_maps_clear(ctx, g);
+}
+
+/* The maps, and the generation switch over them. Pinned maps may still
+ * hold an earlier daemon's policy in the inactive generation: cleared
+ * once its programs are done, before anything is st.staged there. */
+static int open_generations(void)
+{
+	__u32 *active = (__u32 *)&st.skel->bss->active_gen;
+	int err = process_maps_open(&st.maps, st.skel->obj);
+
+	if (err) {
+		log_err("the process object lacks a policy map: %s",
+			strerror(-err));
+		return err;
+	}
+	gen_init(&st.gens, active, clear_gen, &st.maps);
+	if (!pin_root)
+		return 0;	/* new maps: both generations empty */
+	gen_wait_readers();
+	err = process_maps_clear(&st.maps, !gen_active(&st.gens));
+	if (err)
+		log_err("cannot clear the process policy maps: %s",
+			strerror(-err));
+	return err;
 }
 
 /* Name the program the kernel refused, in one line. */
@@ -59,7 +81,7 @@ static int explain_load_error(int err)
 {
 	const char *name = log_libbpf_failed_prog();
 	struct bpf_program *prog = name ?
-		bpf_object__find_program_by_name(skel->obj, name) : NULL;
+		bpf_object__find_program_by_name(st.skel->obj, name) : NULL;
 
 	if (prog) {
 		log_err("the kernel refused BPF program %s (%s): %s; run with "
@@ -75,48 +97,51 @@ static int process_load(struct ring_buffer **rb)
 {
 	int err;
 
-	skel = process_bpf__open();
-	if (!skel) {
+	st.skel = process_bpf__open();
+	if (!st.skel) {
 		log_err("cannot open the process BPF object: %s", strerror(errno));
 		return -errno;
 	}
-	skel->rodata->agent_tgid = getpid();
+	st.skel->rodata->agent_tgid = getpid();
 	/* deny rules fail execve with EPERM where LSM programs attach; the
 	 * tracepoint falls back to SIGKILL elsewhere */
-	lsm_active = probe_has(PF_LSM);
-	bpf_program__set_autoload(skel->progs.deny_exec, lsm_active);
-	bpf_program__set_autoload(skel->progs.deny_file_open, lsm_active);
-	bpf_program__set_autoload(skel->progs.deny_file_create, lsm_active);
-	bpf_program__set_autoload(skel->progs.deny_file_truncate, lsm_active);
-	bpf_program__set_autoload(skel->progs.deny_file_unlink, lsm_active);
-	if (pin_root && (err = pin_maps(skel->obj, "process")))
+	st.lsm_active = probe_has(PF_LSM);
+	bpf_program__set_autoload(st.skel->progs.deny_exec, st.lsm_active);
+	bpf_program__set_autoload(st.skel->progs.deny_file_open, st.lsm_active);
+	bpf_program__set_autoload(st.skel->progs.deny_file_create, st.lsm_active);
+	bpf_program__set_autoload(st.skel->progs.deny_file_truncate, st.lsm_active);
+	bpf_program__set_autoload(st.skel->progs.deny_file_unlink, st.lsm_active);
+	if (pin_root && (err = pin_maps(st.skel->obj, "process")))
 		return err;
-	err = process_bpf__load(skel);
+	err = process_bpf__load(st.skel);
 	if (err)
 		return explain_load_error(err);
-	collect_maps();
-	err = process_bpf__attach(skel);
+	err = open_generations();
+	if (err)
+		return err;
+	err = process_bpf__attach(st.skel);
 	if (err) {
 		log_err("attaching the process tracepoints failed: %s",
 			strerror(-err));
 		return err;
 	}
-	err = guard_attach(skel);
+	err = guard_attach(&st.guard, st.skel);
 	if (err) {
 		log_err("attaching self-protection failed: %s", strerror(-err));
 		return err;
 	}
-	err = pin_link(skel->links.on_exec, "process", "on_exec") ?:
-	      pin_link(skel->links.on_fork, "process", "on_fork") ?:
-	      pin_link(skel->links.on_exit, "process", "on_exit") ?:
-	      pin_link(skel->links.deny_exec, "process", "deny_exec") ?:
-	      pin_link(skel->links.deny_file_open, "process", "deny_file_open") ?:
-	      pin_link(skel->links.deny_file_create, "process", "deny_file_create") ?:
-	      pin_link(skel->links.deny_file_truncate, "process", "deny_file_truncate") ?:
-	      pin_link(skel->links.deny_file_unlink, "process", "deny_file_unlink");
+	err = pin_link(st.skel->links.on_exec, "process", "on_exec") ?:
+	      pin_link(st.skel->links.on_fork, "process", "on_fork") ?:
+	      pin_link(st.skel->links.on_exit, "process", "on_exit") ?:
+	      pin_link(st.skel->links.deny_exec, "process", "deny_exec") ?:
+	      pin_link(st.skel->links.deny_file_open, "process", "deny_file_open") ?:
+	      pin_link(st.skel->links.deny_file_create, "process", "deny_file_create") ?:
+	      pin_link(st.skel->links.deny_file_truncate, "process", "deny_file_truncate") ?:
+	      pin_link(st.skel->links.deny_file_unlink, "process", "deny_file_unlink");
 	if (err)
 		return err;
-	return rb_add(rb, bpf_map__fd(skel->maps.events), process_event_cb, NULL);
+	return rb_add(rb, bpf_map__fd(st.skel->maps.proc_events),
+		      process_event_cb, &st.ev);
 }
 
 static int attach_syscall(int nr, struct diags *d)
@@ -126,11 +151,11 @@ static int attach_syscall(int nr, struct diags *d)
 	int err;
 
 	snprintf(tp, sizeof(tp), "sys_enter_%s", name);
-	sys_links[nr] = bpf_program__attach_tracepoint(skel->progs.on_syscall,
+	st.sys_links[nr] = bpf_program__attach_tracepoint(st.skel->progs.on_syscall,
 						       "syscalls", tp);
-	if (sys_links[nr]) {
+	if (st.sys_links[nr]) {
 		snprintf(pin, sizeof(pin), "sys_%d", nr);
-		return pin_link(sys_links[nr], "process", pin);
+		return pin_link(st.sys_links[nr], "process", pin);
 	}
 	err = -errno;
 	if (err == -ENOENT) {
@@ -150,7 +175,7 @@ static int attach_syscall(int nr, struct diags *d)
 /* A policy may insist that deny means EPERM, never a kill. */
 static int check_deny_supported(const struct policy *p, struct diags *d)
 {
-	if (!p->fail_unsupported || lsm_active)
+	if (!p->fail_unsupported || st.lsm_active)
 		return 0;
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct rule *r = &p->rules[i];
@@ -165,13 +190,6 @@ static int check_deny_supported(const struct policy *p, struct diags *d)
 	return 0;
 }
 
-/* Without LSM, file rules are checked when an open returns (and the caller
- * killed before it uses the descriptor); attached only while a policy has
- * file rules, so opens cost nothing otherwise. */
-static const char *const open_syscalls[] = { "open", "openat", "openat2", "creat" };
-#define N_OPEN (sizeof(open_syscalls) / sizeof(open_syscalls[0]))
-static struct bpf_link *open_links[N_OPEN];
-
 static bool has_file_rules(const struct policy *p)
 {
 	for (size_t i = 0; p && i < p->nrules; i++)
@@ -185,12 +203,12 @@ static int attach_open_fallback(struct diags *d)
 	char tp[64];
 
 	for (size_t i = 0; i < N_OPEN; i++) {
-		if (open_links[i])
+		if (st.open_links[i])
 			continue;
 		snprintf(tp, sizeof(tp), "sys_exit_%s", open_syscalls[i]);
-		open_links[i] = bpf_program__attach_tracepoint(
-			skel->progs.on_open_exit, "syscalls", tp);
-		if (!open_links[i] && errno != ENOENT) {
+		st.open_links[i] = bpf_program__attach_tracepoint(
+			st.skel->progs.on_open_exit, "syscalls", tp);
+		if (!st.open_links[i] && errno != ENOENT) {
 			diag_add(d, 0, 0, "cannot watch %s for file rules: %s",
 				 tp, strerror(errno));
 			return -errno;
@@ -202,37 +220,72 @@ static int attach_open_fallback(struct diags *d)
 static void detach_open_fallback(void)
 {
 	for (size_t i = 0; i < N_OPEN; i++) {
-		bpf_link__destroy(open_links[i]);
-		open_links[i] = NULL;
+		bpf_link__destroy(st.open_links[i]);
+		st.open_links[i] = NULL;
 	}
+}
+
+/* Compile p into generation g and write it there. */
+static int write_policy(const struct policy *p, __u32 g, struct diags *d)
+{
+	struct process_image *img;
+	int err = process_compile(p, g, NULL, &img, d);
+
+	if (err) {
+		diag_add(d, 0, 0, "cannot compile the process policy: %s",
+			 strerror(-err));
+		return err;
+	}
+	err = process_maps_write(&st.maps, img);
+	process_image_free(img);
+	if (err)
+		diag_add(d, 0, 0, "cannot write the process policy maps: %s",
+			 strerror(-err));
+	return err;
+}
+
+static int prepare_gen(const struct policy *p, __u32 g, struct diags *d)
+{
+	int err;
+
+	memset(st.sys_wanted, 0, sizeof(st.sys_wanted));
+	for (size_t i = 0; i < p->nrules; i++)
+		for (size_t j = 0; j < p->rules[i].nsyscalls; j++)
+			st.sys_wanted[p->rules[i].syscalls[j]] = true;
+	err = write_policy(p, g, d);
+	if (err)
+		return err;
+	/* Attach new syscalls before the switch so no window opens. */
+	for (int nr = 0; nr < SYSCALL_SLOTS; nr++)
+		if (st.sys_wanted[nr] && !st.sys_links[nr] && (err = attach_syscall(nr, d)))
+			return err;
+	if (!st.lsm_active && has_file_rules(p) && (err = attach_open_fallback(d)))
+		return err;
+	return 0;
 }
 
 static int process_prepare(const struct policy *p, struct diags *d)
 {
 	int err = check_deny_supported(p, d);
+	__u32 g;
 
 	if (err)
 		return err;
-	staged_gen = !skel->bss->active_gen;
-	memset(sys_wanted, 0, sizeof(sys_wanted));
-	for (size_t i = 0; i < p->nrules; i++)
-		for (size_t j = 0; j < p->rules[i].nsyscalls; j++)
-			sys_wanted[p->rules[i].syscalls[j]] = true;
-	err = process_compile(&maps, p, staged_gen, d);
+	err = gen_stage(&st.gens, &g);
 	if (err) {
-		diag_add(d, 0, 0, "cannot write the process policy maps: %s",
+		diag_add(d, 0, 0, "cannot clear the process policy maps: %s",
 			 strerror(-err));
 		return err;
 	}
-	/* Attach new syscalls before the switch so no window opens. */
-	for (int nr = 0; nr < SYSCALL_SLOTS; nr++)
-		if (sys_wanted[nr] && !sys_links[nr] && (err = attach_syscall(nr, d)))
-			return err;
-	if (!lsm_active && has_file_rules(p) && (err = attach_open_fallback(d)))
+	err = prepare_gen(p, g, d);
+	if (err) {
+		/* the agent aborts only the modules that prepared */
+		gen_abort(&st.gens);
 		return err;
-	gen_policy[staged_gen] = p;
-	staged_guard = p->self_protection;
-	staged = true;
+	}
+	st.ev.gen_policy[g] = p;
+	st.staged_guard = p->self_protection;
+	st.staged = true;
 	return 0;
 }
 
@@ -241,49 +294,61 @@ static void detach_unwanted_syscalls(void)
 	char name[32];
 
 	for (int nr = 0; nr < SYSCALL_SLOTS; nr++) {
-		if (sys_wanted[nr])
+		if (st.sys_wanted[nr])
 			continue;
 		/* also one an earlier daemon pinned */
 		snprintf(name, sizeof(name), "sys_%d", nr);
 		pin_unlink("process", name);
-		if (sys_links[nr]) {
-			bpf_link__destroy(sys_links[nr]);
-			sys_links[nr] = NULL;
+		if (st.sys_links[nr]) {
+			bpf_link__destroy(st.sys_links[nr]);
+			st.sys_links[nr] = NULL;
 		}
 	}
 }
 
 static void process_commit(void)
 {
-	if (!staged)
+	if (!st.staged)
 		return;
-	__atomic_store_n(&skel->bss->active_gen, staged_gen, __ATOMIC_SEQ_CST);
-	guard_set_action(skel, staged_guard);
-	staged = false;
+	gen_commit(&st.gens);
+	guard_set_action(st.skel, st.staged_guard);
+	st.staged = false;
 	detach_unwanted_syscalls();
-	if (!has_file_rules(gen_policy[staged_gen]))
+	if (!has_file_rules(st.ev.gen_policy[gen_active(&st.gens)]))
 		detach_open_fallback();
 }
 
 static void process_abort(void)
 {
-	const struct policy *active = gen_policy[skel->bss->active_gen];
+	const struct policy *active = st.ev.gen_policy[gen_active(&st.gens)];
 
-	staged = false;
+	if (st.staged)
+		st.ev.gen_policy[!gen_active(&st.gens)] = NULL;
+	gen_abort(&st.gens);
+	st.staged = false;
 	/* Keep only what the active policy needs. */
-	memset(sys_wanted, 0, sizeof(sys_wanted));
+	memset(st.sys_wanted, 0, sizeof(st.sys_wanted));
 	for (size_t i = 0; active && i < active->nrules; i++)
 		for (size_t j = 0; j < active->rules[i].nsyscalls; j++)
-			sys_wanted[active->rules[i].syscalls[j]] = true;
+			st.sys_wanted[active->rules[i].syscalls[j]] = true;
 	detach_unwanted_syscalls();
 	if (!has_file_rules(active))
 		detach_open_fallback();
-	gen_policy[staged_gen] = NULL;
+}
+
+/* The generation switched away from is cleared once no program reads it. */
+static void process_tick(void)
+{
+	int err = gen_tick(&st.gens);
+
+	if (err)
+		log_warn("cannot clear the old process policy: %s; retried",
+			 strerror(-err));
 }
 
 void process_losses(struct process_losses *l)
 {
-	int fd = bpf_map__fd(skel->maps.losses);
+	int fd = bpf_map__fd(st.skel->maps.proc_losses);
 
 	l->ringbuf_full = percpu_sum(fd, LOSS_RINGBUF_FULL);
 	l->proc_map_full = percpu_sum(fd, LOSS_PROC_MAP_FULL);
@@ -306,24 +371,28 @@ static void process_stats(struct jbuf *j)
 	jb_ku64(j, "process_ringbuf_full", l.ringbuf_full);
 	jb_ku64(j, "process_table_full", l.proc_map_full);
 	jb_ku64(j, "process_track_lost", l.track_full);
-	jb_kstr(j, "exec_deny_mechanism", lsm_active ? "lsm" : "sigkill");
+	jb_kstr(j, "exec_deny_mechanism", st.lsm_active ? "lsm" : "sigkill");
 }
 
-const struct policy *process_policy_of_gen(__u32 gen)
+/* Set by `warden run`, which keeps events for its report instead. */
+void process_set_event_sink(process_sink_fn fn)
 {
-	return gen < POLICY_GENS ? gen_policy[gen] : NULL;
+	st.ev.sink = fn;
 }
 
 static void process_unload(void)
 {
-	guard_detach();
+	guard_detach(&st.guard);
 	detach_open_fallback();
 	for (int nr = 0; nr < SYSCALL_SLOTS; nr++) {
-		bpf_link__destroy(sys_links[nr]);
-		sys_links[nr] = NULL;
+		bpf_link__destroy(st.sys_links[nr]);
+		st.sys_links[nr] = NULL;
 	}
-	process_bpf__destroy(skel);
-	skel = NULL;
+	process_bpf__destroy(st.skel);
+	st.skel = NULL;
+	/* the agent frees the policies next; the sink is the caller's */
+	memset(st.ev.gen_policy, 0, sizeof(st.ev.gen_policy));
+	jb_free(&st.ev.j);
 }
 
 struct module process_module = {
@@ -333,6 +402,7 @@ struct module process_module = {
 	.prepare = process_prepare,
 	.commit = process_commit,
 	.abort = process_abort,
+	.tick = process_tick,
 	.stats = process_stats,
 	.lost = process_lost,
 	.unload = process_unload,

@@ -1,11 +1,9 @@
+/* What the process module offers the rest of warden (its module table
+ * entry is in core/module.h): loss counters and an event sink. */
 #ifndef WARDEN_PROCESS_H
 #define WARDEN_PROCESS_H
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <linux/types.h>
-
-struct policy;
 
 struct process_losses {
 	uint64_t ringbuf_full;
@@ -14,10 +12,6 @@ struct process_losses {
 };
 
 void process_losses(struct process_losses *l);
-/* Whether deny rules at exec fail the exec (BPF LSM) rather than kill. */
-bool process_lsm_active(void);
-/* The policy whose rule indices events of generation gen refer to. */
-const struct policy *process_policy_of_gen(__u32 gen);
 /* A decoded event's variable part, for a sink. binary is the process
  * table's path of the image (NULL if unknown); args are NUL-separated. */
 struct process_event_view {
@@ -32,7 +26,4 @@ typedef void (*process_sink_fn)(const struct process_event *ev,
 /* Send every decoded event (track-only ones included) to fn instead of
  * printing it; NULL restores printing. */
 void process_set_event_sink(process_sink_fn fn);
-
-/* Ring buffer callback: decode, enrich and print one process event. */
-int process_event_cb(void *ctx, void *data, size_t size);
 #endif

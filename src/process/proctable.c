@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 #include "process/proctable.h"
-#include "warden/process_abi.h"
 
 #define BUCKETS		16384
 #define DEAD_KEEP	8192	/* exited entries remembered for ancestry */

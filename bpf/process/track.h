@@ -1,0 +1,129 @@
+/* The kernel's process table (proc_table: tgid -> proc_info), kept by the
+ * fork/exec/exit programs, rebuilt from the live task for processes that
+ * started before the agent. */
+#ifndef WARDEN_PROCESS_TRACK_H
+#define WARDEN_PROCESS_TRACK_H
+#include "process/maps.h"
+#include "process/paths.h"
+
+static __always_inline __u64 start_id(struct task_struct *t)
+{
+	/* /proc/PID/stat's starttime, in ns: what the agent's start-up
+	 * snapshot can compute for processes it did not see start. */
+	__u64 boot = BPF_CORE_READ(t, group_leader, start_boottime);
+
+	return boot / USER_HZ_NS * USER_HZ_NS;
+}
+
+static __always_inline struct file *task_exe(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, mm, exe_file);
+}
+
+struct parent_step_ctx {
+	struct task_struct *p;
+	struct proc_info *pi;
+};
+
+static long parent_step(__u64 i, void *arg)
+{
+	struct parent_step_ctx *c = arg;
+	struct task_struct *p = c->p;
+	struct file *exe;
+
+	if (!p || i >= MAX_ANCESTORS)
+		return 1;
+	exe = task_exe(p);
+	if (exe)
+		file_id_of(exe, &c->pi->anc[i]);
+	if (BPF_CORE_READ(p, tgid) <= 1)
+		return 1;
+	c->p = BPF_CORE_READ(p, real_parent);
+	return 0;
+}
+
+/* proc_from_task builds the entry in the scratch path buffer. */
+_Static_assert(sizeof(struct proc_info) <= sizeof(((struct scratch *)0)->path),
+	       "proc_info fits the scratch path");
+
+/* Build an entry for a process the table missed (it started before the
+ * agent): identity from the task, ancestry from the live parent chain. */
+static __always_inline struct proc_info *proc_from_task(struct task_struct *t)
+{
+	struct parent_step_ctx c;
+	struct task_struct *parent;
+	struct proc_info *pi;
+	__u32 tgid = BPF_CORE_READ(t, tgid);
+	struct scratch *s = get_scratch();
+
+	if (!s)
+		return NULL;
+	pi = (struct proc_info *)s->path;	/* scratch, copied below */
+	__builtin_memset(pi, 0, sizeof(*pi));
+	pi->exec_ktime = start_id(t);
+	parent = BPF_CORE_READ(t, real_parent);
+	c.p = parent;
+	c.pi = pi;
+	pi->parent_pid = BPF_CORE_READ(parent, tgid);
+	pi->parent_exec_ktime = start_id(parent);
+	if (task_exe(t))
+		file_id_of(task_exe(t), &pi->self);
+	bpf_loop(MAX_ANCESTORS, parent_step, &c, 0);
+	if (bpf_map_update_elem(&proc_table, &tgid, pi, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&proc_table, &tgid))
+		count_loss(LOSS_PROC_MAP_FULL);
+	return bpf_map_lookup_elem(&proc_table, &tgid);
+}
+
+static __always_inline struct proc_info *proc_get(struct task_struct *t)
+{
+	__u32 tgid = BPF_CORE_READ(t, tgid);
+	struct proc_info *pi = bpf_map_lookup_elem(&proc_table, &tgid);
+
+	return pi ? pi : proc_from_task(t);
+}
+
+/* At exec: the image this process ran until now becomes its nearest
+ * ancestor (a fork child's self equals its parent's, so it is pushed
+ * once), and f the image it runs. */
+static __always_inline void proc_exec(struct proc_info *pi, struct file *f)
+{
+	if (pi->self.ino && (pi->self.ino != pi->anc[0].ino ||
+			     pi->self.dev != pi->anc[0].dev)) {
+		for (int i = MAX_ANCESTORS - 1; i > 0; i--)
+			pi->anc[i] = pi->anc[i - 1];
+		pi->anc[0] = pi->self;
+	}
+	file_id_of(f, &pi->self);
+	pi->exec_ktime = bpf_ktime_get_boot_ns();
+}
+
+/* A new process: the parent's entry, with the parent as its parent. */
+static __always_inline struct proc_info *proc_fork(struct task_struct *parent,
+						   struct task_struct *child)
+{
+	__u32 tgid = BPF_CORE_READ(child, tgid);
+	struct proc_info *pp = proc_get(parent), *ci;
+
+	if (!pp)
+		return NULL;
+	if (bpf_map_update_elem(&proc_table, &tgid, pp, BPF_ANY)) {
+		count_loss(LOSS_PROC_MAP_FULL);
+		return NULL;
+	}
+	ci = bpf_map_lookup_elem(&proc_table, &tgid);
+	if (!ci)
+		return NULL;
+	ci->parent_pid = BPF_CORE_READ(parent, tgid);
+	ci->parent_exec_ktime = pp->exec_ktime;
+	ci->exec_ktime = start_id(child);
+	return ci;
+}
+
+static __always_inline void proc_exit(struct task_struct *t)
+{
+	__u32 tgid = BPF_CORE_READ(t, tgid);
+
+	bpf_map_delete_elem(&proc_table, &tgid);
+}
+#endif
