@@ -56,7 +56,7 @@ bpf_pkgs=(libbpf-dev bpftool)
 bench_pkgs=(libbpf-tools bpftrace auditd xdp-tools nftables iptables hyperfine
 	python3-matplotlib)
 # vmtest downloads its kernels and busybox with apt-get download itself.
-vm_pkgs=(qemu-system-x86 cpio xz-utils)
+vm_pkgs=(qemu-system-x86 cpio xz-utils stress-ng)
 
 apt-get install -y -qq --no-install-recommends "${base_pkgs[@]}"
 apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bpf_pkgs[@]}"
