@@ -139,12 +139,6 @@ static int put_net(const struct egress_maps *m, int which, __u32 gen,
 	       keyvec_push(&w->vals[which], &v, sizeof(v));
 }
 
-int egress_put_allow(const struct egress_maps *m, __u32 gen, int scope,
-		     const struct cidr *c, struct egress_written *w)
-{
-	return put_net(m, 1, gen, scope, scope, c, w) ?: flush_nets(m, w);
-}
-
 static int or_bits(int fd, const void *key, size_t size, __u64 bits,
 		   struct keyvec *kv)
 {
@@ -411,28 +405,8 @@ static int write_scopes(const struct egress_maps *m, const struct egress_policy 
 	return c.err;
 }
 
-static int write_dyn(const struct egress_maps *m, const struct egress_dyn_scope *dyn,
-		     __u32 gen, struct egress_config *cf, struct egress_written *w)
-{
-	for (int id = 0; id < EGRESS_MAX_SCOPES; id++) {
-		const struct egress_dyn_scope *s = &dyn[id];
-		int err;
-
-		if (!s->used)
-			continue;
-		config_scope(cf, id, s->deflt, true, false);
-		err = egress_put_cgroup(m, gen, s->cgroup_id, id, w);
-		for (size_t i = 0; !err && i < s->nnets; i++)
-			err = egress_put_allow(m, gen, id, &s->nets[i], w);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 int egress_compile(const struct egress_maps *m, const struct egress_policy *ep,
-		   const struct egress_dyn_scope *dyn, __u32 gen,
-		   struct egress_written *w, struct diags *d)
+		   __u32 gen, struct egress_written *w, struct diags *d)
 {
 	struct egress_config cf = { 0 };
 	struct file_ctx f = { .m = m, .w = w, .d = d, .gen = gen };
@@ -449,7 +423,6 @@ int egress_compile(const struct egress_maps *m, const struct egress_policy *ep,
 		}
 		err = err ?: write_scopes(m, ep, gen, &cf, w, d);
 	}
-	err = err ?: write_dyn(m, dyn, gen, &cf, w);
 	err = err ?: flush_nets(m, w);
 	if (!err && bpf_map_update_elem(m->config, &gen, &cf, BPF_ANY))
 		err = -errno;

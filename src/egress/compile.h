@@ -26,22 +26,10 @@ struct egress_written {
 	size_t bad_lines;	/* list-file lines skipped */
 };
 
-/* A scope added at run time (egress_scope_add). */
-struct egress_dyn_scope {
-	bool used;
-	uint64_t cgroup_id;
-	uint8_t deflt;
-	char name[64];
-	struct cidr *nets;
-	size_t nnets;
-};
-
-/* Write ep (may be NULL: nothing listed) and the run-time scopes into
- * generation gen. Problems with list files and selectors are warnings in
+/* Write ep (may be NULL: nothing listed) into generation gen. Problems with list files and selectors are warnings in
  * d; returns -errno only when the maps cannot be written. */
 int egress_compile(const struct egress_maps *m, const struct egress_policy *ep,
-		   const struct egress_dyn_scope *dyn, __u32 gen,
-		   struct egress_written *w, struct diags *d);
+		   __u32 gen, struct egress_written *w, struct diags *d);
 /* Delete every key recorded in w from the maps; w is emptied. */
 void egress_clear(const struct egress_maps *m, struct egress_written *w);
 void egress_written_free(struct egress_written *w);
@@ -53,9 +41,6 @@ int egress_rescan(const struct egress_maps *m, const struct egress_policy *ep,
 /* Does ep need egress_rescan (scopes naming containers or cgroups)? */
 bool egress_needs_rescan(const struct egress_policy *ep);
 
-/* One allow-list entry for scope into generation gen (recorded in w). */
-int egress_put_allow(const struct egress_maps *m, __u32 gen, int scope,
-		     const struct cidr *c, struct egress_written *w);
 /* scope's bit on cgroup id in generation gen. */
 int egress_put_cgroup(const struct egress_maps *m, __u32 gen, uint64_t id,
 		      int scope, struct egress_written *w);

@@ -34,7 +34,6 @@ static struct egress_bpf *skel;
 static struct egress_maps maps;
 static struct egress_written written[EGRESS_GENS];
 static const struct policy *gen_policy[EGRESS_GENS];
-static struct egress_dyn_scope dyn[EGRESS_MAX_SCOPES];
 static struct attach_point att[MAX_ATTACH];
 static __u32 staged_gen;
 static bool staged;
@@ -64,8 +63,6 @@ const char *egress_decider_name(__u8 gen, __u8 reason, __u32 id)
 		return ep && id < ep->nlists ? ep->lists[id].name : NULL;
 	if (reason != REASON_ALLOW && reason != REASON_DEFAULT)
 		return NULL;
-	if (id < EGRESS_MAX_SCOPES && dyn[id].used)
-		return dyn[id].name;
 	return ep && id < ep->nscopes ? ep->scopes[id].name : NULL;
 }
 
@@ -230,7 +227,7 @@ static int egress_prepare(const struct policy *p, struct diags *d)
 	err = attach_wanted(p->egress, d);
 	if (err)
 		return err;
-	err = egress_compile(&maps, p->egress, dyn, staged_gen,
+	err = egress_compile(&maps, p->egress, staged_gen,
 			     &written[staged_gen], d);
 	if (err) {
 		diag_add(d, 0, 0, "cannot write the egress maps: %s",
@@ -302,7 +299,7 @@ static void reload_lists(void)
 	int err;
 
 	diags_init(&d, p->file);
-	err = egress_compile(&maps, p->egress, dyn, gen, &written[gen], &d);
+	err = egress_compile(&maps, p->egress, gen, &written[gen], &d);
 	diags_print(&d, stderr);
 	diags_free(&d);
 	if (err) {
@@ -396,73 +393,3 @@ struct module egress_module = {
 	.tick = egress_tick,
 	.unload = egress_unload,
 };
-
-/* ---- run-time scopes (warden run) ------------------------------------ */
-
-int egress_scope_add(uint64_t cgroup_id, uint8_t deflt, const char *name)
-{
-	const struct egress_policy *ep = active_egress();
-	size_t taken = ep ? ep->nscopes : 0;
-
-	if (!skel)
-		return -ENODEV;
-	if (deflt > VERDICT_BLOCK || deflt == VERDICT_ALLOW)
-		return -EINVAL;
-	for (int id = EGRESS_MAX_SCOPES - 1; id >= (int)taken; id--) {
-		struct egress_dyn_scope *s = &dyn[id];
-
-		if (s->used)
-			continue;
-		memset(s, 0, sizeof(*s));
-		s->used = true;
-		s->cgroup_id = cgroup_id;
-		s->deflt = deflt;
-		snprintf(s->name, sizeof(s->name), "%s", name ? name : "run");
-		/* a full rebuild puts the scope into the config atomically */
-		reload_lists();
-		return id;
-	}
-	return -ENOSPC;
-}
-
-int egress_scope_remove(int scope)
-{
-	if (!skel)
-		return -ENODEV;
-	if (scope < 0 || scope >= EGRESS_MAX_SCOPES || !dyn[scope].used)
-		return -ENOENT;
-	free(dyn[scope].nets);
-	memset(&dyn[scope], 0, sizeof(dyn[scope]));
-	reload_lists();
-	return 0;
-}
-
-int egress_allow_add(int scope, const struct cidr *c)
-{
-	struct egress_dyn_scope *s;
-	__u32 gen;
-	struct cidr *v;
-	int err;
-
-	if (!skel)
-		return -ENODEV;
-	if (scope < 0 || scope >= EGRESS_MAX_SCOPES || !dyn[scope].used)
-		return -ENOENT;
-	s = &dyn[scope];
-	v = realloc(s->nets, (s->nnets + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	s->nets = v;
-	s->nets[s->nnets++] = *c;
-	gen = skel->bss->active_gen & 1;
-	err = egress_put_allow(&maps, gen, scope, c, &written[gen]);
-	if (!err && staged)
-		err = egress_put_allow(&maps, staged_gen, scope, c,
-				       &written[staged_gen]);
-	return err;
-}
-
-void egress_set_listener(egress_listener_fn fn, void *arg)
-{
-	egress_events_set_listener(fn, arg);
-}

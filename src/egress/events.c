@@ -20,14 +20,6 @@
 #define MAX_ANC_OUT	16
 
 struct egress_counts egress_counts;
-static egress_listener_fn listener;
-static void *listener_arg;
-
-void egress_events_set_listener(egress_listener_fn fn, void *arg)
-{
-	listener = fn;
-	listener_arg = arg;
-}
 
 /* cgroup ids are never reused while the system runs, so a cached path
  * stays right; a removed cgroup is simply not found. */
@@ -55,11 +47,6 @@ static const char *verdict_word(__u8 v)
 	case VERDICT_BLOCK: return "block";
 	default: return "pass";
 	}
-}
-
-const char *egress_verdict_name(uint8_t verdict)
-{
-	return verdict_word(verdict);
 }
 
 static const char *reason_word(__u8 r)
@@ -269,16 +256,6 @@ static void print_report(const struct egress_event *ev, uint64_t count,
 		text_line(text, sizeof(text), type, ev, &w, cidp, name, count);
 	output_emit(&j, text);
 	egress_counts.attempts += ev->type == EGRESS_EV_CONNECT ? count : 0;
-	if (listener) {
-		struct egress_report r = {
-			.ev = ev, .count = count, .outcomes = outcomes,
-			.summary = summary, .binary = w.binary,
-			.cgroup = cgroup_path_cached(ev->cgroup_id),
-			.decided_by = name,
-		};
-
-		listener(&r, listener_arg);
-	}
 }
 
 int egress_event_cb(void *ctx, void *data, size_t size)

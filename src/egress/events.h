@@ -22,5 +22,4 @@ int egress_event_cb(void *ctx, void *data, size_t size);
 /* Report and delete every aggregation entry of epoch (no program writes
  * to it any more). */
 void egress_drain(int agg_fd, int outcomes_fd, __u8 epoch);
-void egress_events_set_listener(egress_listener_fn fn, void *arg);
 #endif
