@@ -124,7 +124,7 @@ static int flush_nets(const struct egress_maps *m, struct egress_written *w)
 	return 0;
 }
 
-/* which: 0 suspect_nets (class = action), 1 allow_nets (class = scope).
+/* which: 0 egr_suspect (class = action), 1 egr_allow (class = scope).
  * Queued; flush_nets() writes them. */
 static int put_net(const struct egress_maps *m, int which, __u32 gen,
 		   __u32 class, __u32 id, const struct cidr *c,

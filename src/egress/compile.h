@@ -17,11 +17,11 @@ struct keyvec {
 
 /* What one generation holds. */
 struct egress_written {
-	struct keyvec nets[2];	/* 0: suspect_nets, 1: allow_nets */
+	struct keyvec nets[2];	/* 0: egr_suspect, 1: egr_allow */
 	struct keyvec vals[2];	/* their values */
 	size_t flushed[2];	/* nets[i] entries already in the map */
-	struct keyvec cgs;	/* scope_cgroups keys */
-	struct keyvec bins;	/* scope_binaries keys */
+	struct keyvec cgs;	/* egr_scope_cg keys */
+	struct keyvec bins;	/* egr_scope_bin keys */
 	size_t entries;		/* list entries written (all lists) */
 	size_t bad_lines;	/* list-file lines skipped */
 };

@@ -98,11 +98,11 @@ static int egress_load(struct ring_buffer **rb)
 	if (err)
 		return explain_load_error(err);
 	maps = (struct egress_maps){
-		.config = bpf_map__fd(skel->maps.egress_config),
-		.suspect = bpf_map__fd(skel->maps.suspect_nets),
-		.allow = bpf_map__fd(skel->maps.allow_nets),
-		.cgroups = bpf_map__fd(skel->maps.scope_cgroups),
-		.binaries = bpf_map__fd(skel->maps.scope_binaries),
+		.config = bpf_map__fd(skel->maps.egr_config),
+		.suspect = bpf_map__fd(skel->maps.egr_suspect),
+		.allow = bpf_map__fd(skel->maps.egr_allow),
+		.cgroups = bpf_map__fd(skel->maps.egr_scope_cg),
+		.binaries = bpf_map__fd(skel->maps.egr_scope_bin),
 	};
 	/* TCP outcomes are a bonus: without the tracepoint, connects are
 	 * still decided and reported */
@@ -111,7 +111,7 @@ static int egress_load(struct ring_buffer **rb)
 	if (!skel->links.egress_tcp_state)
 		log_warn("TCP outcomes unavailable: cannot attach "
 			 "sock:inet_sock_set_state: %s", strerror(errno));
-	return rb_add(rb, bpf_map__fd(skel->maps.egress_events), egress_event_cb, NULL);
+	return rb_add(rb, bpf_map__fd(skel->maps.egr_events), egress_event_cb, NULL);
 }
 
 /* ---- attach points --------------------------------------------------- */
@@ -316,7 +316,7 @@ static void reload_lists(void)
 
 static uint64_t egress_lost(void)
 {
-	int fd = bpf_map__fd(skel->maps.egress_losses);
+	int fd = bpf_map__fd(skel->maps.egr_losses);
 
 	/* a full aggregation table is not a loss: attempts then go one by one */
 	return percpu_sum(fd, ELOSS_RINGBUF_FULL) +
@@ -329,8 +329,8 @@ static void drain_and_flip(void)
 {
 	__u32 e = skel->bss->agg_epoch & 1;
 
-	egress_drain(bpf_map__fd(skel->maps.egress_agg),
-		     bpf_map__fd(skel->maps.tcp_outcomes), !e);
+	egress_drain(bpf_map__fd(skel->maps.egr_agg),
+		     bpf_map__fd(skel->maps.egr_outcomes), !e);
 	__atomic_store_n(&skel->bss->agg_epoch, !e, __ATOMIC_SEQ_CST);
 }
 
@@ -350,7 +350,7 @@ static void egress_tick(void)
 
 static void egress_stats(struct jbuf *j)
 {
-	int fd = bpf_map__fd(skel->maps.egress_losses);
+	int fd = bpf_map__fd(skel->maps.egr_losses);
 	__u32 gen = skel->bss->active_gen & 1;
 
 	jb_ku64(j, "egress_attempts_reported", egress_counts.attempts);
