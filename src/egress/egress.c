@@ -13,10 +13,12 @@
 #include "lib/cgroup.h"
 #include "egress/egress.h"
 #include "egress/compile.h"
+#include "egress/maps.h"
 #include "egress/events.h"
 #include "egress/watch.h"
 #include "lib/log.h"
 #include "lib/percpu.h"
+#include "core/generation.h"
 #include "core/module.h"
 #include "egress.skel.h"
 
@@ -32,13 +34,14 @@ struct attach_point {
 
 static struct egress_bpf *skel;
 static struct egress_maps maps;
-static struct egress_written written[EGRESS_GENS];
+static struct generation gens;	/* the policy-switch protocol */
+static struct egress_image image[EGRESS_GENS];	/* what each generation holds */
 static const struct policy *gen_policy[EGRESS_GENS];
+static struct vec rescanned;			/* scratch of egress_rescan */
 static struct attach_point att[MAX_ATTACH];
-static __u32 staged_gen;
-static bool staged;
-static bool stale[EGRESS_GENS];	/* inactive, to be emptied next tick */
 static uint64_t list_reloads;
+
+static int clear_generation(void *ctx, __u32 g);
 
 static bool wanted(const struct policy *p)
 {
@@ -47,7 +50,7 @@ static bool wanted(const struct policy *p)
 
 static const struct egress_policy *active_egress(void)
 {
-	const struct policy *p = gen_policy[skel->bss->active_gen & 1];
+	const struct policy *p = gen_policy[gen_active(&gens)];
 
 	return p ? p->egress : NULL;
 }
@@ -104,6 +107,7 @@ static int egress_load(struct ring_buffer **rb)
 		.cgroups = bpf_map__fd(skel->maps.egr_scope_cg),
 		.binaries = bpf_map__fd(skel->maps.egr_scope_bin),
 	};
+	gen_init(&gens, (__u32 *)&skel->bss->active_gen, clear_generation, NULL);
 	/* TCP outcomes are a bonus: without the tracepoint, connects are
 	 * still decided and reported */
 	skel->links.egress_tcp_state =
@@ -219,52 +223,59 @@ static void detach_unwanted(void)
 
 /* ---- policy switch --------------------------------------------------- */
 
-static int egress_prepare(const struct policy *p, struct diags *d)
+/* gen_clear_fn: empty generation g (no program reads it any more). */
+static int clear_generation(void *ctx, __u32 g)
 {
-	int err;
+	int err = egress_maps_clear(&maps, g, &image[g]);
 
-	staged_gen = !skel->bss->active_gen;
-	err = attach_wanted(p->egress, d);
-	if (err)
-		return err;
-	err = egress_compile(&maps, p->egress, staged_gen,
-			     &written[staged_gen], d);
+	if (!err)
+		egress_image_reset(&image[g]);
+	return err;
+}
+
+/* Compile ep into the staged generation and write it; 0 or -errno. */
+static int stage(const struct policy *p, struct diags *d, __u32 *g)
+{
+	int err = gen_stage(&gens, g);
+
 	if (err) {
-		diag_add(d, 0, 0, "cannot write the egress maps: %s",
+		diag_add(d, 0, 0, "cannot empty the inactive egress generation: %s",
 			 strerror(-err));
 		return err;
 	}
-	gen_policy[staged_gen] = p;
-	staged = true;
+	err = egress_compile(p->egress, *g, &image[*g], d) ?:
+	      egress_maps_write(&maps, *g, &image[*g]);
+	if (err) {
+		diag_add(d, 0, 0, "cannot write the egress maps: %s",
+			 strerror(-err));
+		gen_abort(&gens);
+		return err;
+	}
+	gen_policy[*g] = p;
 	return 0;
 }
 
-/* The old generation is emptied a tick later, not now: a program that
- * read active_gen just before the store may still be looking it up. */
-static void flip(__u32 gen)
-{
-	__atomic_store_n(&skel->bss->active_gen, gen, __ATOMIC_SEQ_CST);
-	stale[!gen] = true;
-	stale[gen] = false;
-}
+static void egress_abort(void);
 
-static void clear_stale(void)
+/* On failure, this module undoes its own part (the agent aborts only
+ * the modules that prepared before it). */
+static int egress_prepare(const struct policy *p, struct diags *d)
 {
-	__u32 gen = !skel->bss->active_gen;
+	__u32 g;
+	int err = attach_wanted(p->egress, d) ?: stage(p, d, &g);
 
-	if (stale[gen] && !staged)
-		egress_clear(&maps, &written[gen]);
-	stale[gen] = false;
+	if (err)
+		egress_abort();
+	return err;
 }
 
 static void egress_commit(void)
 {
 	int err;
 
-	if (!staged)
+	if (!gens.staging)
 		return;
-	flip(staged_gen);
-	staged = false;
+	gen_commit(&gens);
 	detach_unwanted();
 	err = egress_watch_reset(active_egress());
 	if (err)
@@ -273,8 +284,10 @@ static void egress_commit(void)
 
 static void egress_abort(void)
 {
-	staged = false;
-	gen_policy[staged_gen] = NULL;
+	if (gens.staging) {
+		gen_policy[gens.staged] = NULL;
+		gen_abort(&gens);
+	}
 	attach_wanted(active_egress(), NULL);
 	detach_unwanted();
 }
@@ -289,17 +302,18 @@ static uint64_t now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
-/* Rebuild the inactive generation from the active policy and switch. */
+/* A list file changed: rebuild the active policy into the inactive
+ * generation and switch, as a policy change does. */
 static void reload_lists(void)
 {
-	__u32 gen = !skel->bss->active_gen;
-	const struct policy *p = gen_policy[!gen];
+	const struct policy *p = gen_policy[gen_active(&gens)];
 	uint64_t t0 = now_ms();
 	struct diags d;
+	__u32 g;
 	int err;
 
 	diags_init(&d, p->file);
-	err = egress_compile(&maps, p->egress, gen, &written[gen], &d);
+	err = stage(p, &d, &g);
 	diags_print(&d, stderr);
 	diags_free(&d);
 	if (err) {
@@ -307,11 +321,26 @@ static void reload_lists(void)
 			"the previous lists stay in force", strerror(-err));
 		return;
 	}
-	gen_policy[gen] = p;
-	flip(gen);
+	gen_commit(&gens);
 	list_reloads++;
 	log_info("egress lists reloaded: %zu entries in %llu ms",
-		 written[gen].entries, (unsigned long long)(now_ms() - t0));
+		 image[g].entries, (unsigned long long)(now_ms() - t0));
+}
+
+/* New containers' cgroups join their scopes in the active generation. */
+static void rescan(void)
+{
+	const struct egress_policy *ep = active_egress();
+	__u32 g = gen_active(&gens);
+	int err;
+
+	if (!egress_needs_rescan(ep))
+		return;
+	err = egress_rescan(ep, g, &rescanned) ?:
+	      egress_maps_add_cgroups(&maps, &image[g], &rescanned);
+	if (err)
+		log_warn("egress: cannot add new cgroups to their scopes: %s",
+			 strerror(-err));
 }
 
 static uint64_t egress_lost(void)
@@ -336,22 +365,22 @@ static void drain_and_flip(void)
 
 static void egress_tick(void)
 {
-	const struct egress_policy *ep = active_egress();
-	__u32 gen = skel->bss->active_gen & 1;
+	int err;
 
 	drain_and_flip();
-	clear_stale();
-	if (egress_watch_changed() && gen_policy[gen])
+	err = gen_tick(&gens);
+	if (err)
+		log_warn("cannot empty the old egress generation: %s",
+			 strerror(-err));
+	if (egress_watch_changed() && gen_policy[gen_active(&gens)])
 		reload_lists();
-	gen = skel->bss->active_gen & 1;
-	if (egress_needs_rescan(ep))
-		egress_rescan(&maps, ep, gen, &written[gen]);
+	rescan();
 }
 
 static void egress_stats(struct jbuf *j)
 {
 	int fd = bpf_map__fd(skel->maps.egr_losses);
-	__u32 gen = skel->bss->active_gen & 1;
+	__u32 g = gen_active(&gens);
 
 	jb_ku64(j, "egress_attempts_reported", egress_counts.attempts);
 	jb_ku64(j, "egress_events", egress_counts.events);
@@ -359,8 +388,8 @@ static void egress_stats(struct jbuf *j)
 	jb_ku64(j, "egress_ringbuf_full", percpu_sum(fd, ELOSS_RINGBUF_FULL));
 	jb_ku64(j, "egress_agg_full", percpu_sum(fd, ELOSS_AGG_FULL));
 	jb_ku64(j, "egress_outcome_lost", percpu_sum(fd, ELOSS_OUTCOME_FULL));
-	jb_ku64(j, "egress_list_entries", written[gen].entries);
-	jb_ku64(j, "egress_list_bad_lines", written[gen].bad_lines);
+	jb_ku64(j, "egress_list_entries", image[g].entries);
+	jb_ku64(j, "egress_list_bad_lines", image[g].bad_lines);
 	jb_ku64(j, "egress_list_reloads", list_reloads);
 }
 
@@ -374,9 +403,11 @@ static void egress_unload(void)
 		if (att[i].cg_fd > 0)
 			detach(&att[i]);
 	for (int g = 0; g < EGRESS_GENS; g++) {
-		egress_written_free(&written[g]);
+		egress_image_free(&image[g]);
 		gen_policy[g] = NULL;
 	}
+	free(rescanned.v);
+	rescanned = (struct vec){ 0 };
 	egress_bpf__destroy(skel);
 	skel = NULL;
 }
