@@ -12,34 +12,14 @@
 #include <bpf/bpf.h>
 #include "lib/cgroup.h"
 #include "egress/egress.h"
-#include "egress/compile.h"
-#include "egress/maps.h"
-#include "egress/events.h"
-#include "egress/watch.h"
+#include "egress/internal.h"
 #include "lib/log.h"
 #include "lib/percpu.h"
-#include "core/generation.h"
 #include "core/module.h"
 #include "egress.skel.h"
 
-#define MAX_ATTACH	16
-#define N_CG_PROGS	5
-
-struct attach_point {
-	char path[PATH_MAX];	/* from the cgroup2 root */
-	int cg_fd;
-	struct bpf_link *links[N_CG_PROGS];
-	bool wanted;		/* by the staged (or active) policy */
-};
-
-static struct egress_bpf *skel;
-static struct egress_maps maps;
-static struct generation gens;	/* the policy-switch protocol */
-static struct egress_image image[EGRESS_GENS];	/* what each generation holds */
-static const struct policy *gen_policy[EGRESS_GENS];
-static struct vec rescanned;			/* scratch of egress_rescan */
-static struct attach_point att[MAX_ATTACH];
-static uint64_t list_reloads;
+/* The one instance: the module table's functions take no context. */
+static struct egress_state st;
 
 static int clear_generation(void *ctx, __u32 g);
 
@@ -50,23 +30,9 @@ static bool wanted(const struct policy *p)
 
 static const struct egress_policy *active_egress(void)
 {
-	const struct policy *p = gen_policy[gen_active(&gens)];
+	const struct policy *p = st.gen_policy[gen_active(&st.gens)];
 
 	return p ? p->egress : NULL;
-}
-
-const char *egress_decider_name(__u8 gen, __u8 reason, __u32 id)
-{
-	const struct policy *p = gen_policy[gen & 1];
-	const struct egress_policy *ep = p ? p->egress : NULL;
-
-	if (!id--)
-		return NULL;
-	if (reason == REASON_LIST)
-		return ep && id < ep->nlists ? ep->lists[id].name : NULL;
-	if (reason != REASON_ALLOW && reason != REASON_DEFAULT)
-		return NULL;
-	return ep && id < ep->nscopes ? ep->scopes[id].name : NULL;
 }
 
 /* ---- loading --------------------------------------------------------- */
@@ -75,7 +41,7 @@ static int explain_load_error(int err)
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, skel->obj) {
+	bpf_object__for_each_program(prog, st.skel->obj) {
 		if (bpf_program__fd(prog) < 0 && bpf_program__autoload(prog)) {
 			log_err("the kernel refused BPF program %s (%s): %s; "
 				"run with -vv for the verifier log",
@@ -92,48 +58,48 @@ static int egress_load(struct ring_buffer **rb)
 {
 	int err;
 
-	skel = egress_bpf__open();
-	if (!skel) {
+	st.skel = egress_bpf__open();
+	if (!st.skel) {
 		log_err("cannot open the egress BPF object: %s", strerror(errno));
 		return -errno;
 	}
-	err = egress_bpf__load(skel);
+	err = egress_bpf__load(st.skel);
 	if (err)
 		return explain_load_error(err);
-	maps = (struct egress_maps){
-		.config = bpf_map__fd(skel->maps.egr_config),
-		.suspect = bpf_map__fd(skel->maps.egr_suspect),
-		.allow = bpf_map__fd(skel->maps.egr_allow),
-		.cgroups = bpf_map__fd(skel->maps.egr_scope_cg),
-		.binaries = bpf_map__fd(skel->maps.egr_scope_bin),
+	st.maps = (struct egress_maps){
+		.config = bpf_map__fd(st.skel->maps.egr_config),
+		.suspect = bpf_map__fd(st.skel->maps.egr_suspect),
+		.allow = bpf_map__fd(st.skel->maps.egr_allow),
+		.cgroups = bpf_map__fd(st.skel->maps.egr_scope_cg),
+		.binaries = bpf_map__fd(st.skel->maps.egr_scope_bin),
 	};
-	gen_init(&gens, (__u32 *)&skel->bss->active_gen, clear_generation, NULL);
+	gen_init(&st.gens, (__u32 *)&st.skel->bss->active_gen, clear_generation, &st);
 	/* TCP outcomes are a bonus: without the tracepoint, connects are
 	 * still decided and reported */
-	skel->links.egress_tcp_state =
-		bpf_program__attach(skel->progs.egress_tcp_state);
-	if (!skel->links.egress_tcp_state)
+	st.skel->links.egress_tcp_state =
+		bpf_program__attach(st.skel->progs.egress_tcp_state);
+	if (!st.skel->links.egress_tcp_state)
 		log_warn("TCP outcomes unavailable: cannot attach "
 			 "sock:inet_sock_set_state: %s", strerror(errno));
-	return rb_add(rb, bpf_map__fd(skel->maps.egr_events), egress_event_cb, NULL);
+	return rb_add(rb, bpf_map__fd(st.skel->maps.egr_events), egress_event_cb, &st);
 }
 
 /* ---- attach points --------------------------------------------------- */
 
 static struct bpf_program *cg_prog(int i)
 {
-	struct bpf_program *progs[N_CG_PROGS] = {
-		skel->progs.egress_connect4, skel->progs.egress_connect6,
-		skel->progs.egress_sendmsg4, skel->progs.egress_sendmsg6,
-		skel->progs.egress_sock_create,
+	struct bpf_program *progs[EGRESS_CG_PROGS] = {
+		st.skel->progs.egress_connect4, st.skel->progs.egress_connect6,
+		st.skel->progs.egress_sendmsg4, st.skel->progs.egress_sendmsg6,
+		st.skel->progs.egress_sock_create,
 	};
 
 	return progs[i];
 }
 
-static void detach(struct attach_point *a)
+static void detach(struct egress_attach *a)
 {
-	for (int i = 0; i < N_CG_PROGS; i++) {
+	for (int i = 0; i < EGRESS_CG_PROGS; i++) {
 		bpf_link__destroy(a->links[i]);
 		a->links[i] = NULL;
 	}
@@ -142,7 +108,7 @@ static void detach(struct attach_point *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static int attach(struct attach_point *a, const char *rel, struct diags *d)
+static int attach(struct egress_attach *a, const char *rel, struct diags *d)
 {
 	const char *root = cgroup2_root();
 	char full[PATH_MAX];
@@ -159,7 +125,7 @@ static int attach(struct attach_point *a, const char *rel, struct diags *d)
 			 full, strerror(errno));
 		return -errno;
 	}
-	for (int i = 0; i < N_CG_PROGS; i++) {
+	for (int i = 0; i < EGRESS_CG_PROGS; i++) {
 		a->links[i] = bpf_program__attach_cgroup(cg_prog(i), a->cg_fd);
 		if (!a->links[i]) {
 			int err = -errno;
@@ -175,26 +141,26 @@ static int attach(struct attach_point *a, const char *rel, struct diags *d)
 	return 0;
 }
 
-static struct attach_point *find_attach(const char *rel)
+static struct egress_attach *find_attach(const char *rel)
 {
-	for (int i = 0; i < MAX_ATTACH; i++)
-		if (att[i].cg_fd > 0 && !strcmp(att[i].path, rel))
-			return &att[i];
+	for (int i = 0; i < EGRESS_MAX_ATTACH; i++)
+		if (st.att[i].cg_fd > 0 && !strcmp(st.att[i].path, rel))
+			return &st.att[i];
 	return NULL;
 }
 
 static int want_attach(const char *rel, struct diags *d)
 {
-	struct attach_point *a = find_attach(rel);
+	struct egress_attach *a = find_attach(rel);
 
 	if (a) {
 		a->wanted = true;
 		return 0;
 	}
-	for (int i = 0; i < MAX_ATTACH; i++)
-		if (att[i].cg_fd <= 0)
-			return attach(&att[i], rel, d);
-	diag_add(d, 0, 0, "network.egress: more than %d attach points", MAX_ATTACH);
+	for (int i = 0; i < EGRESS_MAX_ATTACH; i++)
+		if (st.att[i].cg_fd <= 0)
+			return attach(&st.att[i], rel, d);
+	diag_add(d, 0, 0, "network.egress: more than %d attach points", EGRESS_MAX_ATTACH);
 	return -E2BIG;
 }
 
@@ -203,8 +169,8 @@ static int attach_wanted(const struct egress_policy *ep, struct diags *d)
 {
 	int err = 0;
 
-	for (int i = 0; i < MAX_ATTACH; i++)
-		att[i].wanted = false;
+	for (int i = 0; i < EGRESS_MAX_ATTACH; i++)
+		st.att[i].wanted = false;
 	if (!ep)
 		return 0;
 	if (!ep->attach.n)
@@ -216,9 +182,9 @@ static int attach_wanted(const struct egress_policy *ep, struct diags *d)
 
 static void detach_unwanted(void)
 {
-	for (int i = 0; i < MAX_ATTACH; i++)
-		if (att[i].cg_fd > 0 && !att[i].wanted)
-			detach(&att[i]);
+	for (int i = 0; i < EGRESS_MAX_ATTACH; i++)
+		if (st.att[i].cg_fd > 0 && !st.att[i].wanted)
+			detach(&st.att[i]);
 }
 
 /* ---- policy switch --------------------------------------------------- */
@@ -226,32 +192,33 @@ static void detach_unwanted(void)
 /* gen_clear_fn: empty generation g (no program reads it any more). */
 static int clear_generation(void *ctx, __u32 g)
 {
-	int err = egress_maps_clear(&maps, g, &image[g]);
+	struct egress_state *s = ctx;
+	int err = egress_maps_clear(&s->maps, g, &s->image[g]);
 
 	if (!err)
-		egress_image_reset(&image[g]);
+		egress_image_reset(&s->image[g]);
 	return err;
 }
 
 /* Compile ep into the staged generation and write it; 0 or -errno. */
 static int stage(const struct policy *p, struct diags *d, __u32 *g)
 {
-	int err = gen_stage(&gens, g);
+	int err = gen_stage(&st.gens, g);
 
 	if (err) {
 		diag_add(d, 0, 0, "cannot empty the inactive egress generation: %s",
 			 strerror(-err));
 		return err;
 	}
-	err = egress_compile(p->egress, *g, &image[*g], d) ?:
-	      egress_maps_write(&maps, *g, &image[*g]);
+	err = egress_compile(p->egress, *g, &st.image[*g], d) ?:
+	      egress_maps_write(&st.maps, *g, &st.image[*g]);
 	if (err) {
 		diag_add(d, 0, 0, "cannot write the egress maps: %s",
 			 strerror(-err));
-		gen_abort(&gens);
+		gen_abort(&st.gens);
 		return err;
 	}
-	gen_policy[*g] = p;
+	st.gen_policy[*g] = p;
 	return 0;
 }
 
@@ -273,20 +240,20 @@ static void egress_commit(void)
 {
 	int err;
 
-	if (!gens.staging)
+	if (!st.gens.staging)
 		return;
-	gen_commit(&gens);
+	gen_commit(&st.gens);
 	detach_unwanted();
-	err = egress_watch_reset(active_egress());
+	err = egress_watch_reset(&st.watch, active_egress());
 	if (err)
 		log_warn("cannot watch the egress list files: %s", strerror(-err));
 }
 
 static void egress_abort(void)
 {
-	if (gens.staging) {
-		gen_policy[gens.staged] = NULL;
-		gen_abort(&gens);
+	if (st.gens.staging) {
+		st.gen_policy[st.gens.staged] = NULL;
+		gen_abort(&st.gens);
 	}
 	attach_wanted(active_egress(), NULL);
 	detach_unwanted();
@@ -306,7 +273,7 @@ static uint64_t now_ms(void)
  * generation and switch, as a policy change does. */
 static void reload_lists(void)
 {
-	const struct policy *p = gen_policy[gen_active(&gens)];
+	const struct policy *p = st.gen_policy[gen_active(&st.gens)];
 	uint64_t t0 = now_ms();
 	struct diags d;
 	__u32 g;
@@ -321,23 +288,23 @@ static void reload_lists(void)
 			"the previous lists stay in force", strerror(-err));
 		return;
 	}
-	gen_commit(&gens);
-	list_reloads++;
+	gen_commit(&st.gens);
+	st.list_reloads++;
 	log_info("egress lists reloaded: %zu entries in %llu ms",
-		 image[g].entries, (unsigned long long)(now_ms() - t0));
+		 st.image[g].entries, (unsigned long long)(now_ms() - t0));
 }
 
 /* New containers' cgroups join their scopes in the active generation. */
 static void rescan(void)
 {
 	const struct egress_policy *ep = active_egress();
-	__u32 g = gen_active(&gens);
+	__u32 g = gen_active(&st.gens);
 	int err;
 
 	if (!egress_needs_rescan(ep))
 		return;
-	err = egress_rescan(ep, g, &rescanned) ?:
-	      egress_maps_add_cgroups(&maps, &image[g], &rescanned);
+	err = egress_rescan(ep, g, &st.rescanned) ?:
+	      egress_maps_add_cgroups(&st.maps, &st.image[g], &st.rescanned);
 	if (err)
 		log_warn("egress: cannot add new cgroups to their scopes: %s",
 			 strerror(-err));
@@ -345,7 +312,7 @@ static void rescan(void)
 
 static uint64_t egress_lost(void)
 {
-	int fd = bpf_map__fd(skel->maps.egr_losses);
+	int fd = bpf_map__fd(st.skel->maps.egr_losses);
 
 	/* a full aggregation table is not a loss: attempts then go one by one */
 	return percpu_sum(fd, ELOSS_RINGBUF_FULL) +
@@ -356,11 +323,11 @@ static uint64_t egress_lost(void)
  * one drained becomes the one filled. */
 static void drain_and_flip(void)
 {
-	__u32 e = skel->bss->agg_epoch & 1;
+	__u32 e = st.skel->bss->agg_epoch & 1;
 
-	egress_drain(bpf_map__fd(skel->maps.egr_agg),
-		     bpf_map__fd(skel->maps.egr_outcomes), !e);
-	__atomic_store_n(&skel->bss->agg_epoch, !e, __ATOMIC_SEQ_CST);
+	egress_drain(&st, bpf_map__fd(st.skel->maps.egr_agg),
+		     bpf_map__fd(st.skel->maps.egr_outcomes), !e);
+	__atomic_store_n(&st.skel->bss->agg_epoch, !e, __ATOMIC_SEQ_CST);
 }
 
 static void egress_tick(void)
@@ -368,29 +335,29 @@ static void egress_tick(void)
 	int err;
 
 	drain_and_flip();
-	err = gen_tick(&gens);
+	err = gen_tick(&st.gens);
 	if (err)
 		log_warn("cannot empty the old egress generation: %s",
 			 strerror(-err));
-	if (egress_watch_changed() && gen_policy[gen_active(&gens)])
+	if (egress_watch_changed(&st.watch) && st.gen_policy[gen_active(&st.gens)])
 		reload_lists();
 	rescan();
 }
 
 static void egress_stats(struct jbuf *j)
 {
-	int fd = bpf_map__fd(skel->maps.egr_losses);
-	__u32 g = gen_active(&gens);
+	int fd = bpf_map__fd(st.skel->maps.egr_losses);
+	__u32 g = gen_active(&st.gens);
 
-	jb_ku64(j, "egress_attempts_reported", egress_counts.attempts);
-	jb_ku64(j, "egress_events", egress_counts.events);
-	jb_ku64(j, "egress_summaries", egress_counts.summaries);
+	jb_ku64(j, "egress_attempts_reported", st.counts.attempts);
+	jb_ku64(j, "egress_events", st.counts.events);
+	jb_ku64(j, "egress_summaries", st.counts.summaries);
 	jb_ku64(j, "egress_ringbuf_full", percpu_sum(fd, ELOSS_RINGBUF_FULL));
 	jb_ku64(j, "egress_agg_full", percpu_sum(fd, ELOSS_AGG_FULL));
 	jb_ku64(j, "egress_outcome_lost", percpu_sum(fd, ELOSS_OUTCOME_FULL));
-	jb_ku64(j, "egress_list_entries", image[g].entries);
-	jb_ku64(j, "egress_list_bad_lines", image[g].bad_lines);
-	jb_ku64(j, "egress_list_reloads", list_reloads);
+	jb_ku64(j, "egress_list_entries", st.image[g].entries);
+	jb_ku64(j, "egress_list_bad_lines", st.image[g].bad_lines);
+	jb_ku64(j, "egress_list_reloads", st.list_reloads);
 }
 
 static void egress_unload(void)
@@ -398,18 +365,16 @@ static void egress_unload(void)
 	/* report what both epochs still hold, so counts are complete */
 	drain_and_flip();
 	drain_and_flip();
-	egress_watch_close();
-	for (int i = 0; i < MAX_ATTACH; i++)
-		if (att[i].cg_fd > 0)
-			detach(&att[i]);
-	for (int g = 0; g < EGRESS_GENS; g++) {
-		egress_image_free(&image[g]);
-		gen_policy[g] = NULL;
-	}
-	free(rescanned.v);
-	rescanned = (struct vec){ 0 };
-	egress_bpf__destroy(skel);
-	skel = NULL;
+	egress_watch_close(&st.watch);
+	for (int i = 0; i < EGRESS_MAX_ATTACH; i++)
+		if (st.att[i].cg_fd > 0)
+			detach(&st.att[i]);
+	for (int g = 0; g < EGRESS_GENS; g++)
+		egress_image_free(&st.image[g]);
+	free(st.rescanned.v);
+	egress_bpf__destroy(st.skel);
+	egress_events_free(&st);
+	st = (struct egress_state){ 0 };
 }
 
 struct module egress_module = {
