@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "lib/percpu.h"
 #include "core/module.h"
+#include "core/pin.h"
 #include "egress.skel.h"
 
 /* The one instance: the module table's functions take no context. */
@@ -23,9 +24,11 @@ static struct egress_state st;
 
 static int clear_generation(void *ctx, __u32 g);
 
+/* Also to take down the hooks an earlier daemon pinned, when the new
+ * policy has no egress section. */
 static bool wanted(const struct policy *p)
 {
-	return p->egress != NULL;
+	return p->egress != NULL || egress_pinned_hooks();
 }
 
 static const struct egress_policy *active_egress(void)
@@ -54,18 +57,52 @@ static int explain_load_error(int err)
 	return err;
 }
 
-static int egress_load(struct ring_buffer **rb)
+/* With --pin: reuse the maps an earlier daemon pinned (true in *adopted),
+ * or pin ours there. */
+static int pin_egress_maps(bool *adopted)
 {
+	const char *path;
 	int err;
 
-	st.skel = egress_bpf__open();
-	if (!st.skel) {
-		log_err("cannot open the egress BPF object: %s", strerror(errno));
-		return -errno;
-	}
-	err = egress_bpf__load(st.skel);
+	*adopted = false;
+	if (!pin_root)
+		return 0;
+	err = pin_maps(st.skel->obj, "egress");
 	if (err)
-		return explain_load_error(err);
+		return err;
+	path = bpf_map__pin_path(st.skel->maps.egr_config);
+	*adopted = path && access(path, F_OK) == 0;
+	return 0;
+}
+
+/* Adopted maps hold an earlier daemon's generations, which this one has
+ * no image of: both are cleared by a scan, the inactive one now (it is
+ * staged next), the active one after the first switch. */
+static int adopt_generations(void)
+{
+	__u32 inactive = !gen_active(&st.gens);
+
+	st.foreign[0] = st.foreign[1] = true;
+	gen_wait_readers();
+	return clear_generation(&st, inactive);
+}
+
+/* TCP outcomes are a bonus: without the tracepoint, connects are still
+ * decided and reported. */
+static int attach_tcp_state(void)
+{
+	st.skel->links.egress_tcp_state =
+		bpf_program__attach(st.skel->progs.egress_tcp_state);
+	if (!st.skel->links.egress_tcp_state) {
+		log_warn("TCP outcomes unavailable: cannot attach "
+			 "sock:inet_sock_set_state: %s", strerror(errno));
+		return 0;
+	}
+	return pin_link(st.skel->links.egress_tcp_state, "egress", "tcp_state");
+}
+
+static void collect_maps(void)
+{
 	st.maps = (struct egress_maps){
 		.config = bpf_map__fd(st.skel->maps.egr_config),
 		.suspect = bpf_map__fd(st.skel->maps.egr_suspect),
@@ -73,118 +110,34 @@ static int egress_load(struct ring_buffer **rb)
 		.cgroups = bpf_map__fd(st.skel->maps.egr_scope_cg),
 		.binaries = bpf_map__fd(st.skel->maps.egr_scope_bin),
 	};
-	gen_init(&st.gens, (__u32 *)&st.skel->bss->active_gen, clear_generation, &st);
-	/* TCP outcomes are a bonus: without the tracepoint, connects are
-	 * still decided and reported */
-	st.skel->links.egress_tcp_state =
-		bpf_program__attach(st.skel->progs.egress_tcp_state);
-	if (!st.skel->links.egress_tcp_state)
-		log_warn("TCP outcomes unavailable: cannot attach "
-			 "sock:inet_sock_set_state: %s", strerror(errno));
-	return rb_add(rb, bpf_map__fd(st.skel->maps.egr_events), egress_event_cb, &st);
 }
 
-/* ---- attach points --------------------------------------------------- */
-
-static struct bpf_program *cg_prog(int i)
+static int egress_load(struct ring_buffer **rb)
 {
-	struct bpf_program *progs[EGRESS_CG_PROGS] = {
-		st.skel->progs.egress_connect4, st.skel->progs.egress_connect6,
-		st.skel->progs.egress_sendmsg4, st.skel->progs.egress_sendmsg6,
-		st.skel->progs.egress_sock_create,
-	};
+	bool adopted;
+	int err;
 
-	return progs[i];
-}
-
-static void detach(struct egress_attach *a)
-{
-	for (int i = 0; i < EGRESS_CG_PROGS; i++) {
-		bpf_link__destroy(a->links[i]);
-		a->links[i] = NULL;
-	}
-	if (a->cg_fd > 0)
-		close(a->cg_fd);
-	memset(a, 0, sizeof(*a));
-}
-
-static int attach(struct egress_attach *a, const char *rel, struct diags *d)
-{
-	const char *root = cgroup2_root();
-	char full[PATH_MAX];
-
-	if (!root) {
-		diag_add(d, 0, 0, "network.egress: no cgroup2 mount to attach to");
-		return -ENOENT;
-	}
-	snprintf(a->path, sizeof(a->path), "%s", rel);
-	snprintf(full, sizeof(full), "%s%s", root, strcmp(rel, "/") ? rel : "");
-	a->cg_fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (a->cg_fd < 0) {
-		diag_add(d, 0, 0, "network.egress: cannot open cgroup %s: %s",
-			 full, strerror(errno));
+	st.skel = egress_bpf__open();
+	if (!st.skel) {
+		log_err("cannot open the egress BPF object: %s", strerror(errno));
 		return -errno;
 	}
-	for (int i = 0; i < EGRESS_CG_PROGS; i++) {
-		a->links[i] = bpf_program__attach_cgroup(cg_prog(i), a->cg_fd);
-		if (!a->links[i]) {
-			int err = -errno;
-
-			diag_add(d, 0, 0, "network.egress: cannot attach %s to "
-				 "cgroup %s: %s", bpf_program__section_name(cg_prog(i)),
-				 full, strerror(-err));
-			detach(a);
-			return err;
-		}
+	err = pin_egress_maps(&adopted);
+	if (err)
+		return err;
+	err = egress_bpf__load(st.skel);
+	if (err)
+		return explain_load_error(err);
+	collect_maps();
+	gen_init(&st.gens, (__u32 *)&st.skel->bss->active_gen, clear_generation, &st);
+	if (adopted && (err = adopt_generations())) {
+		log_err("cannot empty the adopted egress maps: %s", strerror(-err));
+		return err;
 	}
-	a->wanted = true;
-	return 0;
-}
-
-static struct egress_attach *find_attach(const char *rel)
-{
-	for (int i = 0; i < EGRESS_MAX_ATTACH; i++)
-		if (st.att[i].cg_fd > 0 && !strcmp(st.att[i].path, rel))
-			return &st.att[i];
-	return NULL;
-}
-
-static int want_attach(const char *rel, struct diags *d)
-{
-	struct egress_attach *a = find_attach(rel);
-
-	if (a) {
-		a->wanted = true;
-		return 0;
-	}
-	for (int i = 0; i < EGRESS_MAX_ATTACH; i++)
-		if (st.att[i].cg_fd <= 0)
-			return attach(&st.att[i], rel, d);
-	diag_add(d, 0, 0, "network.egress: more than %d attach points", EGRESS_MAX_ATTACH);
-	return -E2BIG;
-}
-
-/* Attach where p wants (new points only); old ones go at commit. */
-static int attach_wanted(const struct egress_policy *ep, struct diags *d)
-{
-	int err = 0;
-
-	for (int i = 0; i < EGRESS_MAX_ATTACH; i++)
-		st.att[i].wanted = false;
-	if (!ep)
-		return 0;
-	if (!ep->attach.n)
-		return want_attach("/", d);
-	for (size_t i = 0; i < ep->attach.n && !err; i++)
-		err = want_attach(ep->attach.v[i], d);
-	return err;
-}
-
-static void detach_unwanted(void)
-{
-	for (int i = 0; i < EGRESS_MAX_ATTACH; i++)
-		if (st.att[i].cg_fd > 0 && !st.att[i].wanted)
-			detach(&st.att[i]);
+	err = attach_tcp_state();
+	if (err)
+		return err;
+	return rb_add(rb, bpf_map__fd(st.skel->maps.egr_events), egress_event_cb, &st);
 }
 
 /* ---- policy switch --------------------------------------------------- */
@@ -193,11 +146,14 @@ static void detach_unwanted(void)
 static int clear_generation(void *ctx, __u32 g)
 {
 	struct egress_state *s = ctx;
-	int err = egress_maps_clear(&s->maps, g, &s->image[g]);
+	int err = s->foreign[g] ? egress_maps_clear_gen(&s->maps, g) :
+				  egress_maps_clear(&s->maps, g, &s->image[g]);
 
-	if (!err)
-		egress_image_reset(&s->image[g]);
-	return err;
+	if (err)
+		return err;
+	egress_image_reset(&s->image[g]);
+	s->foreign[g] = false;
+	return 0;
 }
 
 /* Compile ep into the staged generation and write it; 0 or -errno. */
@@ -229,7 +185,7 @@ static void egress_abort(void);
 static int egress_prepare(const struct policy *p, struct diags *d)
 {
 	__u32 g;
-	int err = attach_wanted(p->egress, d) ?: stage(p, d, &g);
+	int err = egress_attach_wanted(&st, p->egress, d) ?: stage(p, d, &g);
 
 	if (err)
 		egress_abort();
@@ -243,7 +199,7 @@ static void egress_commit(void)
 	if (!st.gens.staging)
 		return;
 	gen_commit(&st.gens);
-	detach_unwanted();
+	egress_detach_unwanted(&st);
 	err = egress_watch_reset(&st.watch, active_egress());
 	if (err)
 		log_warn("cannot watch the egress list files: %s", strerror(-err));
@@ -255,8 +211,8 @@ static void egress_abort(void)
 		st.gen_policy[st.gens.staged] = NULL;
 		gen_abort(&st.gens);
 	}
-	attach_wanted(active_egress(), NULL);
-	detach_unwanted();
+	egress_attach_wanted(&st, active_egress(), NULL);
+	egress_detach_unwanted(&st);
 }
 
 /* ---- once a second --------------------------------------------------- */
@@ -366,9 +322,7 @@ static void egress_unload(void)
 	drain_and_flip();
 	drain_and_flip();
 	egress_watch_close(&st.watch);
-	for (int i = 0; i < EGRESS_MAX_ATTACH; i++)
-		if (st.att[i].cg_fd > 0)
-			detach(&st.att[i]);
+	egress_detach_all(&st);
 	for (int g = 0; g < EGRESS_GENS; g++)
 		egress_image_free(&st.image[g]);
 	free(st.rescanned.v);

@@ -45,12 +45,27 @@ struct egress_state {
 	struct egress_watch watch;
 	struct egress_counts counts;
 	uint64_t list_reloads;
+	/* written by an earlier daemon (adopted pinned maps): what the
+	 * generation holds is not in image[], so it is cleared by a scan */
+	bool foreign[EGRESS_GENS];
 	/* cgroup ids are never reused while the system runs, so a cached
 	 * path stays right */
 	struct { uint64_t id; char *path; } cg_cache[EGRESS_CG_CACHE];
 };
 
-/* Ring buffer callback; ctx is the struct egress_state. */
+/* attach.c. Attach where ep wants (new points only; NULL: nowhere); the
+ * points it no longer names stay until egress_detach_unwanted. */
+int egress_attach_wanted(struct egress_state *st,
+			 const struct egress_policy *ep, struct diags *d);
+/* Detach (and unpin) the points not wanted, also those an earlier
+ * daemon pinned. */
+void egress_detach_unwanted(struct egress_state *st);
+/* Close the daemon's links; pinned hooks stay attached. */
+void egress_detach_all(struct egress_state *st);
+/* Has an earlier daemon left cgroup hooks pinned under --pin? */
+bool egress_pinned_hooks(void);
+
+/* events.c. Ring buffer callback; ctx is the struct egress_state. */
 int egress_event_cb(void *ctx, void *data, size_t size);
 /* Report and delete every aggregation entry of epoch (no program writes
  * to it any more). */
