@@ -80,6 +80,23 @@ static int open_cgroup(struct egress_attach *a, const char *rel,
 	return 0;
 }
 
+static void same_name(const char *name, void *ctx)
+{
+	const char **want = ctx;
+
+	if (*want && !strcmp(name, *want))
+		*want = NULL;
+}
+
+/* Did an earlier daemon pin a link by this name? */
+static bool pinned(const char *name)
+{
+	const char *want = name;
+
+	pin_each_link("egress", same_name, &want);
+	return want == NULL;
+}
+
 static int attach_hook(struct egress_state *st, struct egress_attach *a,
 		       int i, struct diags *d)
 {
@@ -95,6 +112,7 @@ static int attach_hook(struct egress_state *st, struct egress_attach *a,
 		return err;
 	}
 	link_name(name, sizeof(name), a->cg_id, i);
+	a->adopted |= pinned(name);
 	err = pin_link(a->links[i], "egress", name);
 	if (err)
 		diag_add(d, 0, 0, "network.egress: cannot pin the %s hook of "
@@ -110,7 +128,7 @@ static int attach(struct egress_state *st, struct egress_attach *a,
 	for (int i = 0; !err && i < EGRESS_CG_PROGS; i++)
 		err = attach_hook(st, a, i, d);
 	if (err) {
-		detach(a, true);
+		detach(a, !a->adopted);
 		return err;
 	}
 	a->wanted = true;
@@ -180,12 +198,21 @@ static void unpin_stale(const char *name, void *ctx)
 		pin_unlink("egress", name);
 }
 
-void egress_detach_unwanted(struct egress_state *st)
+/* After a switch the points not wanted go, pins and all, with those an
+ * earlier daemon left. After an abort, a point whose pins an earlier
+ * daemon made keeps them: they hold what was enforced before. */
+void egress_detach_unwanted(struct egress_state *st, bool switched)
 {
-	for (int i = 0; i < EGRESS_MAX_ATTACH; i++)
-		if (st->att[i].cg_fd > 0 && !st->att[i].wanted)
-			detach(&st->att[i], true);
-	pin_each_link("egress", unpin_stale, st);
+	for (int i = 0; i < EGRESS_MAX_ATTACH; i++) {
+		struct egress_attach *a = &st->att[i];
+
+		if (a->cg_fd > 0 && !a->wanted)
+			detach(a, switched || !a->adopted);
+		else if (switched)
+			a->adopted = false;
+	}
+	if (switched)
+		pin_each_link("egress", unpin_stale, st);
 }
 
 void egress_detach_all(struct egress_state *st)

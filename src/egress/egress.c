@@ -199,7 +199,7 @@ static void egress_commit(void)
 	if (!st.gens.staging)
 		return;
 	gen_commit(&st.gens);
-	egress_detach_unwanted(&st);
+	egress_detach_unwanted(&st, true);
 	err = egress_watch_reset(&st.watch, active_egress());
 	if (err)
 		log_warn("cannot watch the egress list files: %s", strerror(-err));
@@ -212,7 +212,7 @@ static void egress_abort(void)
 		gen_abort(&st.gens);
 	}
 	egress_attach_wanted(&st, active_egress(), NULL);
-	egress_detach_unwanted(&st);
+	egress_detach_unwanted(&st, false);
 }
 
 /* ---- once a second --------------------------------------------------- */

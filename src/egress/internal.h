@@ -25,6 +25,7 @@ struct egress_attach {
 	uint64_t cg_id;		/* names its pinned links */
 	struct bpf_link *links[EGRESS_CG_PROGS];
 	bool wanted;		/* by the staged (or active) policy */
+	bool adopted;		/* its pins replaced an earlier daemon's */
 };
 
 struct egress_counts {
@@ -57,9 +58,10 @@ struct egress_state {
  * points it no longer names stay until egress_detach_unwanted. */
 int egress_attach_wanted(struct egress_state *st,
 			 const struct egress_policy *ep, struct diags *d);
-/* Detach (and unpin) the points not wanted, also those an earlier
- * daemon pinned. */
-void egress_detach_unwanted(struct egress_state *st);
+/* Detach the points not wanted: after a switch (switched) with their
+ * pins and those an earlier daemon left at points no longer named; after
+ * an abort keeping the pins that replaced an earlier daemon's. */
+void egress_detach_unwanted(struct egress_state *st, bool switched);
 /* Close the daemon's links; pinned hooks stay attached. */
 void egress_detach_all(struct egress_state *st);
 /* Has an earlier daemon left cgroup hooks pinned under --pin? */

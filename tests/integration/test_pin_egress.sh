@@ -87,4 +87,20 @@ t_restart_detaches_what_policy_drops() {
 	assert_not_contains "$s/links" "cg"
 }
 
+t_failed_restart_keeps_enforcement() {
+	local s pin cga cgb
+	setup
+	start_warden "$s/out1" -p "$s/p.yaml" --pin "$pin"
+	kill -9 "$WARDEN_PID"
+	wait "$WARDEN_PID" 2>/dev/null
+	# the second attach point cannot be opened: the policy is refused
+	# after the first one's pins were already replaced
+	policy "$s/bad.yaml" "[/$UNIQ/a, /$UNIQ/missing]"
+	"$WARDEN" daemon -p "$s/bad.yaml" --pin "$pin" --socket "$s/sock" \
+		-o /dev/null 2>"$s/err" && fail "started with a bad attach point"
+	assert_contains "$s/err" "cannot open cgroup"
+	assert_eq "$(connect "$cga")" EPERM "earlier daemon's enforcement"
+	assert_eq "$(connect "$cgb")" EPERM "earlier daemon's enforcement"
+}
+
 run_tests
