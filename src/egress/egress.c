@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "lib/percpu.h"
 #include "core/module.h"
+#include "core/objload.h"
 #include "core/pin.h"
 #include "egress.skel.h"
 
@@ -39,23 +40,6 @@ static const struct egress_policy *active_egress(void)
 }
 
 /* ---- loading --------------------------------------------------------- */
-
-static int explain_load_error(int err)
-{
-	struct bpf_program *prog;
-
-	bpf_object__for_each_program(prog, st.skel->obj) {
-		if (bpf_program__fd(prog) < 0 && bpf_program__autoload(prog)) {
-			log_err("the kernel refused BPF program %s (%s): %s; "
-				"run with -vv for the verifier log",
-				bpf_program__name(prog),
-				bpf_program__section_name(prog), strerror(-err));
-			return err;
-		}
-	}
-	log_err("loading the egress programs failed: %s", strerror(-err));
-	return err;
-}
 
 /* With --pin: reuse the maps an earlier daemon pinned (true in *adopted),
  * or pin ours there. */
@@ -127,7 +111,7 @@ static int egress_load(struct ring_buffer **rb)
 		return err;
 	err = egress_bpf__load(st.skel);
 	if (err)
-		return explain_load_error(err);
+		return obj_load_failed(st.skel->obj, "the egress programs", err);
 	collect_maps();
 	gen_init(&st.gens, (__u32 *)&st.skel->bss->active_gen, clear_generation, &st);
 	if (adopted && (err = adopt_generations())) {
