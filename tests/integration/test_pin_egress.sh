@@ -31,6 +31,12 @@ network:
       - {name: loopback, action: block, addresses: [127.0.0.1]}
 YAML
 }
+# killed_daemon OUT POLICY: a pinned daemon ready, then SIGKILLed.
+killed_daemon() {
+	start_warden "$1" -p "$2" --pin "$pin"
+	kill -9 "$WARDEN_PID"
+	wait "$WARDEN_PID" 2>/dev/null
+}
 # connect CGROUP [COUNT]: what connect() to 127.0.0.1:$PORT gets there.
 connect() { in_cgroup "$1" python3 "$CLIENT" tcp 127.0.0.1 "$PORT" "${2:-1}"; }
 
@@ -73,9 +79,7 @@ t_sigkill_restart_cleanup() {
 t_restart_detaches_what_policy_drops() {
 	local s pin cga cgb
 	setup
-	start_warden "$s/out1" -p "$s/p.yaml" --pin "$pin"
-	kill -9 "$WARDEN_PID"
-	wait "$WARDEN_PID" 2>/dev/null
+	killed_daemon "$s/out1" "$s/p.yaml"
 	start_warden "$s/out2" -p "$s/pa.yaml" --pin "$pin"
 	assert_eq "$(connect "$cga")" EPERM "still named"
 	assert_eq "$(connect "$cgb")" ECONNREFUSED "no longer named"
@@ -90,9 +94,7 @@ t_restart_detaches_what_policy_drops() {
 t_failed_restart_keeps_enforcement() {
 	local s pin cga cgb
 	setup
-	start_warden "$s/out1" -p "$s/p.yaml" --pin "$pin"
-	kill -9 "$WARDEN_PID"
-	wait "$WARDEN_PID" 2>/dev/null
+	killed_daemon "$s/out1" "$s/p.yaml"
 	# the second attach point cannot be opened: the policy is refused
 	# after the first one's pins were already replaced
 	policy "$s/bad.yaml" "[/$UNIQ/a, /$UNIQ/missing]"
