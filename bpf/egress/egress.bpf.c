@@ -46,21 +46,21 @@ volatile __u32 agg_epoch;
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);
-} egress_events SEC(".maps");
+} egr_events SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, ELOSS__COUNT);
 	__type(key, __u32);
 	__type(value, __u64);
-} egress_losses SEC(".maps");
+} egr_losses SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, EGRESS_GENS);
 	__type(key, __u32);
 	__type(value, struct egress_config);
-} egress_config SEC(".maps");
+} egr_config SEC(".maps");
 
 /* Suspicious destinations; key class = VERDICT_ALERT or VERDICT_BLOCK. */
 struct {
@@ -69,7 +69,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct egress_net_key);
 	__type(value, struct egress_net_val);
-} suspect_nets SEC(".maps");
+} egr_suspect SEC(".maps");
 
 /* Per-scope allow-lists; key class = scope id. */
 struct {
@@ -78,7 +78,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct egress_net_key);
 	__type(value, struct egress_net_val);
-} allow_nets SEC(".maps");
+} egr_allow SEC(".maps");
 
 /* Scope membership: cgroup (and its subtree) -> scope bits. */
 struct {
@@ -87,7 +87,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct egress_cg_key);
 	__type(value, __u64);
-} scope_cgroups SEC(".maps");
+} egr_scope_cg SEC(".maps");
 
 /* Scope membership: binary (dev, inode) -> scope bits. */
 struct {
@@ -96,7 +96,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct egress_bin_key);
 	__type(value, __u64);
-} scope_binaries SEC(".maps");
+} egr_scope_bin SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -104,7 +104,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct egress_agg_key);
 	__type(value, struct egress_agg_val);
-} egress_agg SEC(".maps");
+} egr_agg SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -112,7 +112,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct egress_agg_key);
 	__type(value, struct egress_outcomes);
-} tcp_outcomes SEC(".maps");
+} egr_outcomes SEC(".maps");
 
 /* A TCP socket's pending connect, until SYN_SENT ends. */
 struct {
@@ -120,11 +120,11 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct egress_sk_info);
-} connecting SEC(".maps");
+} egr_connecting SEC(".maps");
 
 static __always_inline void count_loss(__u32 site)
 {
-	__u64 *n = bpf_map_lookup_elem(&egress_losses, &site);
+	__u64 *n = bpf_map_lookup_elem(&egr_losses, &site);
 
 	if (n)
 		*n += 1;
@@ -149,7 +149,7 @@ static __always_inline __u64 cgroup_scopes(__u32 gen)
 		k.cgroup_id = bpf_get_current_ancestor_cgroup_id(level);
 		if (!k.cgroup_id)
 			break;
-		v = bpf_map_lookup_elem(&scope_cgroups, &k);
+		v = bpf_map_lookup_elem(&egr_scope_cg, &k);
 		if (v)
 			bits |= *v;
 	}
@@ -167,7 +167,7 @@ static __always_inline __u64 binary_scopes(__u32 gen)
 		return 0;
 	k.ino = BPF_CORE_READ(exe, f_inode, i_ino);
 	k.dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
-	v = bpf_map_lookup_elem(&scope_binaries, &k);
+	v = bpf_map_lookup_elem(&egr_scope_bin, &k);
 	return v ? *v : 0;
 }
 
@@ -194,7 +194,7 @@ static __always_inline int allowing_scope(__u64 scopes,
 
 		scopes &= scopes - 1;
 		k->class = s;
-		if (bpf_map_lookup_elem(&allow_nets, k))
+		if (bpf_map_lookup_elem(&egr_allow, k))
 			return s;
 	}
 	return -1;
@@ -216,7 +216,7 @@ static __always_inline bool listed(struct egress_net_key *k, __u8 class,
 	struct egress_net_val *v;
 
 	k->class = class;
-	v = bpf_map_lookup_elem(&suspect_nets, k);
+	v = bpf_map_lookup_elem(&egr_suspect, k);
 	if (!v)
 		return false;
 	set_verdict(a, class, REASON_LIST, v->list);
@@ -257,7 +257,7 @@ static __always_inline int send_event(const struct attempt *a, __u32 type,
 	struct egress_event *ev;
 	__u64 pt = bpf_get_current_pid_tgid();
 
-	ev = bpf_ringbuf_reserve(&egress_events, sizeof(*ev), 0);
+	ev = bpf_ringbuf_reserve(&egr_events, sizeof(*ev), 0);
 	if (!ev)
 		return -1;
 	__builtin_memset(ev, 0, sizeof(*ev));
@@ -305,17 +305,17 @@ static __always_inline void report(struct attempt *a)
 	struct egress_agg_val nv, *v;
 
 	a->key.epoch = agg_epoch & 1;
-	v = bpf_map_lookup_elem(&egress_agg, &a->key);
+	v = bpf_map_lookup_elem(&egr_agg, &a->key);
 	if (!v) {
 		first_of_entry(&nv, a);
-		if (!bpf_map_update_elem(&egress_agg, &a->key, &nv, BPF_NOEXIST)) {
+		if (!bpf_map_update_elem(&egr_agg, &a->key, &nv, BPF_NOEXIST)) {
 			if (send_event(a, EGRESS_EV_CONNECT, 0) &&
-			    (v = bpf_map_lookup_elem(&egress_agg, &a->key)))
+			    (v = bpf_map_lookup_elem(&egr_agg, &a->key)))
 				/* not sent: leave it to the summary */
 				__sync_fetch_and_add(&v->reported, -1);
 			return;
 		}
-		v = bpf_map_lookup_elem(&egress_agg, &a->key);	/* raced */
+		v = bpf_map_lookup_elem(&egr_agg, &a->key);	/* raced */
 	}
 	if (!v) {
 		count_loss(ELOSS_AGG_FULL);
@@ -336,7 +336,7 @@ static __always_inline void track_tcp(struct bpf_sock_addr *ctx,
 
 	if (!sk || a->sock_type != SOCK_STREAM)
 		return;
-	info = bpf_sk_storage_get(&connecting, sk, 0,
+	info = bpf_sk_storage_get(&egr_connecting, sk, 0,
 				  BPF_SK_STORAGE_GET_F_CREATE);
 	if (info)
 		info->key = a->key;
@@ -347,7 +347,7 @@ static __always_inline void track_tcp(struct bpf_sock_addr *ctx,
 static __always_inline int handle(struct bpf_sock_addr *ctx, struct attempt *a)
 {
 	__u32 gen = active_gen & (EGRESS_GENS - 1);
-	struct egress_config *cf = bpf_map_lookup_elem(&egress_config, &gen);
+	struct egress_config *cf = bpf_map_lookup_elem(&egr_config, &gen);
 
 	if (!cf)
 		return ALLOW;
@@ -422,7 +422,7 @@ SEC("cgroup/sock_create")
 int egress_sock_create(struct bpf_sock *sk)
 {
 	__u32 gen = active_gen & (EGRESS_GENS - 1);
-	struct egress_config *cf = bpf_map_lookup_elem(&egress_config, &gen);
+	struct egress_config *cf = bpf_map_lookup_elem(&egr_config, &gen);
 	struct attempt a = {};
 	bool raw = sk->type == SOCK_RAW || sk->family == AF_PACKET ||
 		   sk->protocol == IPPROTO_ICMP || sk->protocol == IPPROTO_ICMPV6;
@@ -474,17 +474,17 @@ int BPF_PROG(egress_tcp_state, const struct sock *sk, const int oldstate,
 	if (oldstate != TCP_SYN_SENT ||
 	    (newstate != TCP_ESTABLISHED && newstate != TCP_CLOSE))
 		return 0;
-	info = bpf_sk_storage_get(&connecting, (struct sock *)sk, 0, 0);
+	info = bpf_sk_storage_get(&egr_connecting, (struct sock *)sk, 0, 0);
 	if (!info)
 		return 0;
 	key = info->key;
-	bpf_sk_storage_delete(&connecting, (struct sock *)sk);
+	bpf_sk_storage_delete(&egr_connecting, (struct sock *)sk);
 	out = outcome_of(sk, newstate);
 	key.epoch = agg_epoch & 1;
-	o = bpf_map_lookup_elem(&tcp_outcomes, &key);
+	o = bpf_map_lookup_elem(&egr_outcomes, &key);
 	if (!o) {
-		bpf_map_update_elem(&tcp_outcomes, &key, &zero, BPF_NOEXIST);
-		o = bpf_map_lookup_elem(&tcp_outcomes, &key);
+		bpf_map_update_elem(&egr_outcomes, &key, &zero, BPF_NOEXIST);
+		o = bpf_map_lookup_elem(&egr_outcomes, &key);
 	}
 	if (!o) {
 		count_loss(ELOSS_OUTCOME_FULL);

@@ -26,8 +26,8 @@
 struct egress_net_key {
 	__u32 prefixlen;
 	__u32 gen;
-	__u32 class;		/* suspect_nets: enum egress_verdict;
-				 * allow_nets: scope id */
+	__u32 class;		/* egr_suspect: enum egress_verdict;
+				 * egr_allow: scope id */
 	__u8 addr[16];
 };
 #define EGRESS_NET_KEY_BITS	64	/* gen + class */

@@ -107,6 +107,24 @@ void pin_unlink(const char *module, const char *name)
 	unlink(path);
 }
 
+void pin_each_link(const char *module, void (*fn)(const char *name, void *ctx),
+		   void *ctx)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (!pin_root)
+		return;
+	snprintf(dir, sizeof(dir), "%s/%s/links", pin_root, module);
+	d = opendir(dir);
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			fn(e->d_name, ctx);
+	if (d)
+		closedir(d);
+}
+
 static int remove_tree(const char *dir)
 {
 	DIR *d = opendir(dir);

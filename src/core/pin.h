@@ -19,6 +19,11 @@ int pin_maps(struct bpf_object *obj, const char *module);
 int pin_link(struct bpf_link *link, const char *module, const char *name);
 /* Remove DIR/<module>/links/<name> (detaching that link). */
 void pin_unlink(const char *module, const char *name);
+/* Call fn with the name of every link pinned under DIR/<module>/links/
+ * (nothing without --pin), so a module can unpin what its policy no
+ * longer names. fn may pin_unlink the name it is given. */
+void pin_each_link(const char *module, void (*fn)(const char *name, void *ctx),
+		   void *ctx);
 /* `warden cleanup`: remove every pin under dir (detaching everything). */
 int pin_remove_all(const char *dir);
 #endif

@@ -1,7 +1,7 @@
-/* network.egress -> maps, for one generation. Lists become LPM entries
- * keyed (gen, class, address); scopes become bits on cgroup ids and on
- * binaries' (dev, inode). The kernel switches generations with one store,
- * so a generation is written completely before anything reads it. */
+/* network.egress -> the image of one generation. Lists become LPM
+ * entries keyed (gen, class, address); scopes become bits on cgroup ids
+ * and on binaries' (dev, inode). Nothing here touches the kernel: the
+ * image is written by maps.c, so compiling is testable without root. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -10,72 +10,124 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <bpf/bpf.h>
 #include "lib/cgroup.h"
 #include "egress/compile.h"
 
 #define MAX_FILE_WARNINGS 5	/* bad lines named per list file */
 
-static int keyvec_push(struct keyvec *kv, const void *key, size_t size)
+int egress_vec_push(struct vec *vec, const void *item, size_t size)
 {
-	if (kv->n == kv->cap) {
-		size_t cap = kv->cap ? kv->cap * 2 : 256;
-		void *v = realloc(kv->v, cap * size);
+	if (vec->n == vec->cap) {
+		size_t cap = vec->cap ? vec->cap * 2 : 256;
+		void *v = realloc(vec->v, cap * size);
 
 		if (!v)
 			return -ENOMEM;
-		kv->v = v;
-		kv->cap = cap;
+		vec->v = v;
+		vec->cap = cap;
 	}
-	kv->size = size;
-	memcpy((char *)kv->v + kv->n * size, key, size);
-	kv->n++;
+	memcpy((char *)vec->v + vec->n * size, item, size);
+	vec->n++;
 	return 0;
 }
 
-static void keyvec_clear(int fd, struct keyvec *kv)
+void egress_image_reset(struct egress_image *img)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	size_t at = 0;
+	for (int i = 0; i < 2; i++)
+		img->nets[i].n = 0;
+	img->cgroups.n = 0;
+	img->binaries.n = 0;
+	memset(&img->config, 0, sizeof(img->config));
+	img->entries = 0;
+	img->bad_lines = 0;
+}
 
-	while (at < kv->n) {
-		__u32 n = kv->n - at > 4096 ? 4096 : kv->n - at;
+void egress_image_free(struct egress_image *img)
+{
+	for (int i = 0; i < 2; i++)
+		free(img->nets[i].v);
+	free(img->cgroups.v);
+	free(img->binaries.v);
+	memset(img, 0, sizeof(*img));
+}
 
-		/* a batch stops at the first missing key: step over it */
-		if (bpf_map_delete_batch(fd, (char *)kv->v + at * kv->size, &n,
-					 &opts)) {
-			bpf_map_delete_elem(fd, (char *)kv->v + (at + n) * kv->size);
-			n++;
+/* ---- one entry per key ----------------------------------------------- */
+
+static int cmp_net(const void *a, const void *b)
+{
+	const struct egress_net_entry *x = a, *y = b;
+	int c = memcmp(&x->key, &y->key, sizeof(x->key));
+
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Sorted by key then seq: of equal keys, keep the last (read last). */
+static void unique_nets(struct vec *vec)
+{
+	struct egress_net_entry *e = vec->v;
+	size_t out = 0;
+
+	if (vec->n < 2)
+		return;
+	qsort(e, vec->n, sizeof(*e), cmp_net);
+	for (size_t i = 0; i < vec->n; i++) {
+		if (i + 1 < vec->n && !memcmp(&e[i].key, &e[i + 1].key, sizeof(e[i].key)))
+			continue;
+		e[out++] = e[i];
+	}
+	vec->n = out;
+}
+
+static int cmp_cg(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct egress_cg_key));
+}
+
+static int cmp_bin(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct egress_bin_key));
+}
+
+/* Both kinds of bit entry are a key followed by 64 scope bits. */
+_Static_assert(sizeof(struct egress_cg_entry) ==
+	       sizeof(struct egress_cg_key) + sizeof(__u64), "no padding");
+_Static_assert(sizeof(struct egress_bin_entry) ==
+	       sizeof(struct egress_bin_key) + sizeof(__u64), "no padding");
+
+/* Sorted by key; entries of one key merge their scope bits. */
+static void unique_bits(struct vec *vec, size_t size,
+			int (*cmp)(const void *, const void *))
+{
+	size_t key_size = size - sizeof(__u64), out = 0;
+	char *e = vec->v;
+
+	if (vec->n < 2)
+		return;
+	qsort(e, vec->n, size, cmp);
+	for (size_t i = 0; i < vec->n; i++) {
+		char *cur = e + i * size;
+		__u64 bits, more;
+
+		if (out && !cmp(e + (out - 1) * size, cur)) {
+			char *last = e + (out - 1) * size;
+
+			memcpy(&bits, last + key_size, sizeof(bits));
+			memcpy(&more, cur + key_size, sizeof(more));
+			bits |= more;
+			memcpy(last + key_size, &bits, sizeof(bits));
+			continue;
 		}
-		at += n;
+		memmove(e + out++ * size, cur, size);
 	}
-	kv->n = 0;
+	vec->n = out;
 }
 
-void egress_clear(const struct egress_maps *m, struct egress_written *w)
+static void unique_cgroups(struct vec *vec)
 {
-	keyvec_clear(m->suspect, &w->nets[0]);
-	keyvec_clear(m->allow, &w->nets[1]);
-	for (int i = 0; i < 2; i++) {
-		w->vals[i].n = 0;
-		w->flushed[i] = 0;
-	}
-	keyvec_clear(m->cgroups, &w->cgs);
-	keyvec_clear(m->binaries, &w->bins);
-	w->entries = 0;
-	w->bad_lines = 0;
+	unique_bits(vec, sizeof(struct egress_cg_entry), cmp_cg);
 }
 
-void egress_written_free(struct egress_written *w)
-{
-	for (int i = 0; i < 2; i++) {
-		free(w->nets[i].v);
-		free(w->vals[i].v);
-	}
-	free(w->cgs.v);
-	free(w->bins.v);
-	memset(w, 0, sizeof(*w));
-}
+/* ---- entries --------------------------------------------------------- */
 
 static void net_key(struct egress_net_key *k, __u32 gen, __u32 class,
 		    const struct cidr *c)
@@ -93,84 +145,32 @@ static void net_key(struct egress_net_key *k, __u32 gen, __u32 class,
 	}
 }
 
-/* Write the entries queued since the last flush, in batches: one syscall
- * per few thousand entries instead of one each keeps a 100,000-entry
- * reload well under a second. */
-static int flush_nets(const struct egress_maps *m, struct egress_written *w)
+/* which: EGRESS_SUSPECT (class = action) or EGRESS_ALLOW (class = scope). */
+static int put_net(struct egress_image *img, int which, __u32 gen,
+		   __u32 class, __u32 id, const struct cidr *c)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct egress_net_entry e = { .val.list = id, .seq = (__u32)img->entries };
 
-	for (int i = 0; i < 2; i++) {
-		int fd = i ? m->allow : m->suspect;
-		struct keyvec *k = &w->nets[i], *v = &w->vals[i];
-
-		while (w->flushed[i] < k->n) {
-			size_t at = w->flushed[i];
-			__u32 n = k->n - at > 4096 ? 4096 : k->n - at;
-
-			if (bpf_map_update_batch(fd, (char *)k->v + at * k->size,
-						 (char *)v->v + at * v->size, &n,
-						 &opts)) {
-				/* no batch support: one by one */
-				if (bpf_map_update_elem(fd, (char *)k->v + at * k->size,
-							(char *)v->v + at * v->size,
-							BPF_ANY))
-					return -errno;
-				n = 1;
-			}
-			w->flushed[i] += n;
-		}
-	}
-	return 0;
+	if (img->nets[which].n >= EGRESS_NET_ENTRIES)
+		return -E2BIG;
+	net_key(&e.key, gen, class, c);
+	img->entries++;
+	return egress_vec_push(&img->nets[which], &e, sizeof(e));
 }
 
-/* which: 0 suspect_nets (class = action), 1 allow_nets (class = scope).
- * Queued; flush_nets() writes them. */
-static int put_net(const struct egress_maps *m, int which, __u32 gen,
-		   __u32 class, __u32 id, const struct cidr *c,
-		   struct egress_written *w)
+static int put_cgroup(struct vec *cgroups, __u32 gen, uint64_t id, int scope)
 {
-	struct egress_net_val v = { .list = id };
-	struct egress_net_key k;
+	struct egress_cg_entry e = {
+		.key = { .cgroup_id = id, .gen = gen }, .bits = 1ULL << scope,
+	};
 
-	net_key(&k, gen, class, c);
-	w->entries++;
-	return keyvec_push(&w->nets[which], &k, sizeof(k)) ?:
-	       keyvec_push(&w->vals[which], &v, sizeof(v));
-}
-
-int egress_put_allow(const struct egress_maps *m, __u32 gen, int scope,
-		     const struct cidr *c, struct egress_written *w)
-{
-	return put_net(m, 1, gen, scope, scope, c, w) ?: flush_nets(m, w);
-}
-
-static int or_bits(int fd, const void *key, size_t size, __u64 bits,
-		   struct keyvec *kv)
-{
-	__u64 v = 0;
-
-	if (bpf_map_lookup_elem(fd, key, &v) == 0 && (v & bits) == bits)
-		return 0;
-	v |= bits;
-	if (bpf_map_update_elem(fd, key, &v, BPF_ANY))
-		return -errno;
-	return keyvec_push(kv, key, size);
-}
-
-int egress_put_cgroup(const struct egress_maps *m, __u32 gen, uint64_t id,
-		      int scope, struct egress_written *w)
-{
-	struct egress_cg_key k = { .cgroup_id = id, .gen = gen };
-
-	return or_bits(m->cgroups, &k, sizeof(k), 1ULL << scope, &w->cgs);
+	return egress_vec_push(cgroups, &e, sizeof(e));
 }
 
 /* ---- list files ---------------------------------------------------- */
 
 struct file_ctx {
-	const struct egress_maps *m;
-	struct egress_written *w;
+	struct egress_image *img;
 	struct diags *d;
 	const struct strv *files;
 	size_t file;
@@ -183,43 +183,53 @@ static int file_entry(const struct cidr *c, int line, void *arg)
 {
 	struct file_ctx *f = arg;
 
-	return put_net(f->m, f->which, f->gen, f->class, f->id, c, f->w);
+	return put_net(f->img, f->which, f->gen, f->class, f->id, c);
 }
 
 static void file_error(int line, int col, const char *msg, void *arg)
 {
 	struct file_ctx *f = arg;
 
-	f->w->bad_lines++;
+	f->img->bad_lines++;
 	if (f->d && f->warnings++ < MAX_FILE_WARNINGS)
 		diag_add(f->d, 0, 0, "warning: %s:%d:%d: %s (line skipped)",
 			 f->files->v[f->file], line, col, msg);
 }
 
-static int write_source(struct file_ctx *f, const struct egress_source *src)
+static int read_list_file(struct file_ctx *f, const struct strv *files)
 {
+	const char *path = files->v[f->file];
 	long n;
+
+	f->warnings = 0;
+	n = cidr_read_file(path, file_entry, file_error, f);
+	if (n == -ENOMEM || n == -ENOSPC || n == -E2BIG)
+		return (int)n;
+	if (n < 0 && f->d)
+		diag_add(f->d, files->line[f->file], files->col[f->file],
+			 "warning: list file \"%s\": %s; it counts as empty",
+			 path, strerror((int)-n));
+	if (f->d && f->warnings > MAX_FILE_WARNINGS)
+		diag_add(f->d, 0, 0, "warning: %s: %d more bad lines skipped",
+			 path, f->warnings - MAX_FILE_WARNINGS);
+	return 0;
+}
+
+static int put_source(struct file_ctx *f, const struct egress_source *src)
+{
 	int err;
 
 	for (size_t i = 0; i < src->nnets; i++) {
-		err = put_net(f->m, f->which, f->gen, f->class, f->id,
-			      &src->nets[i], f->w);
+		err = put_net(f->img, f->which, f->gen, f->class, f->id,
+			      &src->nets[i]);
 		if (err)
 			return err;
 	}
 	f->files = &src->files;
 	for (f->file = 0; f->file < src->files.n; f->file++) {
-		f->warnings = 0;
-		n = cidr_read_file(src->files.v[f->file], file_entry, file_error, f);
-		if (n == -ENOMEM || n == -ENOSPC || n == -E2BIG)
-			return (int)n;
-		if (n < 0 && f->d)
-			diag_add(f->d, src->files.line[f->file], src->files.col[f->file],
-				 "warning: list file \"%s\": %s; it counts as empty",
-				 src->files.v[f->file], strerror((int)-n));
-		if (f->d && f->warnings > MAX_FILE_WARNINGS)
-			diag_add(f->d, 0, 0, "warning: %s: %d more bad lines skipped",
-				 src->files.v[f->file], f->warnings - MAX_FILE_WARNINGS);
+		err = read_list_file(f, &src->files);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -231,17 +241,17 @@ static __u32 kernel_dev(dev_t d)
 	return (major(d) << 20) | minor(d);
 }
 
-static int put_binary(const struct egress_maps *m, __u32 gen, const char *path,
-		      int scope, struct egress_written *w)
+static int put_binary(struct egress_image *img, __u32 gen, const char *path,
+		      int scope)
 {
-	struct egress_bin_key k = { .gen = gen };
+	struct egress_bin_entry e = { .key.gen = gen, .bits = 1ULL << scope };
 	struct stat st;
 
 	if (stat(path, &st))
 		return -errno;
-	k.ino = st.st_ino;
-	k.dev = kernel_dev(st.st_dev);
-	return or_bits(m->binaries, &k, sizeof(k), 1ULL << scope, &w->bins);
+	e.key.ino = st.st_ino;
+	e.key.dev = kernel_dev(st.st_dev);
+	return egress_vec_push(&img->binaries, &e, sizeof(e));
 }
 
 /* Does the cgroup at rel (from the cgroup2 root, "/a/b") belong to s? */
@@ -269,9 +279,8 @@ static bool scope_has_cgroup(const struct egress_scope *s, const char *rel)
 }
 
 struct scan_ctx {
-	const struct egress_maps *m;
 	const struct egress_policy *ep;
-	struct egress_written *w;
+	struct vec *cgroups;
 	__u32 gen;
 	unsigned long long found;	/* selector bits seen, per scope */
 	int err;
@@ -284,7 +293,7 @@ static void scan_one(struct scan_ctx *c, const char *rel, uint64_t id)
 			continue;
 		c->found |= 1ULL << s;
 		if (!c->err)
-			c->err = egress_put_cgroup(c->m, c->gen, id, (int)s, c->w);
+			c->err = put_cgroup(c->cgroups, c->gen, id, (int)s);
 	}
 }
 
@@ -312,6 +321,7 @@ static void scan_dir(struct scan_ctx *c, char *path, size_t root_len,
 	closedir(dir);
 }
 
+/* cgroup ids are the inode numbers of the cgroup2 directories. */
 static unsigned long long scan_cgroups(struct scan_ctx *c)
 {
 	const char *root = cgroup2_root();
@@ -335,29 +345,33 @@ bool egress_needs_rescan(const struct egress_policy *ep)
 	return false;
 }
 
-int egress_rescan(const struct egress_maps *m, const struct egress_policy *ep,
-		  __u32 gen, struct egress_written *w)
+int egress_rescan(const struct egress_policy *ep, __u32 gen,
+		  struct vec *found)
 {
-	struct scan_ctx c = { .m = m, .ep = ep, .w = w, .gen = gen };
+	struct scan_ctx c = { .ep = ep, .cgroups = found, .gen = gen };
 
-	scan_cgroups(&c);
+	found->n = 0;
+	if (ep)
+		scan_cgroups(&c);
+	unique_cgroups(found);
 	return c.err;
 }
 
-static int write_binaries(const struct egress_maps *m, __u32 gen,
-			  const struct egress_scope *s, int id,
-			  struct egress_written *w, struct diags *d)
+static int put_binaries(struct egress_image *img, __u32 gen,
+			const struct egress_scope *s, int id, struct diags *d)
 {
 	for (size_t i = 0; i < s->binaries.n; i++) {
-		int err = put_binary(m, gen, s->binaries.v[i], id, w);
+		int err = put_binary(img, gen, s->binaries.v[i], id);
 
-		if (err == -ENOENT || err == -EACCES || err == -ENOTDIR)
-			diag_add(d, s->binaries.line[i], s->binaries.col[i],
-				 "warning: binary \"%s\": %s; the allow entry "
-				 "\"%s\" cannot match it", s->binaries.v[i],
-				 strerror(-err), s->name);
-		else if (err)
+		if (err == -ENOENT || err == -EACCES || err == -ENOTDIR) {
+			if (d)
+				diag_add(d, s->binaries.line[i], s->binaries.col[i],
+					 "warning: binary \"%s\": %s; the allow "
+					 "entry \"%s\" cannot match it",
+					 s->binaries.v[i], strerror(-err), s->name);
+		} else if (err) {
 			return err;
+		}
 	}
 	return 0;
 }
@@ -380,28 +394,14 @@ static void config_scope(struct egress_config *cf, int id, uint8_t deflt,
 		cf->default_alert |= bit;
 }
 
-static int write_scopes(const struct egress_maps *m, const struct egress_policy *ep,
-			__u32 gen, struct egress_config *cf,
-			struct egress_written *w, struct diags *d)
+static int put_scope_cgroups(const struct egress_policy *ep, __u32 gen,
+			     struct egress_image *img, struct diags *d)
 {
-	struct scan_ctx c = { .m = m, .ep = ep, .w = w, .gen = gen };
-	struct file_ctx f = { .m = m, .w = w, .d = d, .which = 1, .gen = gen };
-	int err;
+	struct scan_ctx c = { .ep = ep, .cgroups = &img->cgroups, .gen = gen };
 
-	for (size_t i = 0; i < ep->nscopes; i++) {
-		const struct egress_scope *s = &ep->scopes[i];
-
-		config_scope(cf, (int)i, s->deflt,
-			     s->containers.n || s->cgroups.n, s->binaries.n);
-		f.class = f.id = (__u32)i;
-		err = write_source(&f, &s->src);
-		err = err ?: write_binaries(m, gen, s, (int)i, w, d);
-		if (err)
-			return err;
-	}
 	if (egress_needs_rescan(ep))
 		scan_cgroups(&c);
-	for (size_t i = 0; i < ep->nscopes && !c.err; i++)
+	for (size_t i = 0; i < ep->nscopes && !c.err && d; i++)
 		if ((ep->scopes[i].containers.n || ep->scopes[i].cgroups.n) &&
 		    !(c.found & (1ULL << i)))
 			diag_add(d, ep->scopes[i].line, ep->scopes[i].col,
@@ -411,47 +411,58 @@ static int write_scopes(const struct egress_maps *m, const struct egress_policy 
 	return c.err;
 }
 
-static int write_dyn(const struct egress_maps *m, const struct egress_dyn_scope *dyn,
-		     __u32 gen, struct egress_config *cf, struct egress_written *w)
+static int put_scopes(const struct egress_policy *ep, __u32 gen,
+		      struct egress_image *img, struct diags *d)
 {
-	for (int id = 0; id < EGRESS_MAX_SCOPES; id++) {
-		const struct egress_dyn_scope *s = &dyn[id];
-		int err;
+	struct file_ctx f = { .img = img, .d = d, .which = EGRESS_ALLOW,
+			      .gen = gen };
+	int err;
 
-		if (!s->used)
-			continue;
-		config_scope(cf, id, s->deflt, true, false);
-		err = egress_put_cgroup(m, gen, s->cgroup_id, id, w);
-		for (size_t i = 0; !err && i < s->nnets; i++)
-			err = egress_put_allow(m, gen, id, &s->nets[i], w);
+	for (size_t i = 0; i < ep->nscopes; i++) {
+		const struct egress_scope *s = &ep->scopes[i];
+
+		config_scope(&img->config, (int)i, s->deflt,
+			     s->containers.n || s->cgroups.n, s->binaries.n);
+		f.class = f.id = (__u32)i;
+		err = put_source(&f, &s->src);
+		err = err ?: put_binaries(img, gen, s, (int)i, d);
 		if (err)
 			return err;
 	}
-	return 0;
+	return put_scope_cgroups(ep, gen, img, d);
 }
 
-int egress_compile(const struct egress_maps *m, const struct egress_policy *ep,
-		   const struct egress_dyn_scope *dyn, __u32 gen,
-		   struct egress_written *w, struct diags *d)
+static int put_lists(const struct egress_policy *ep, __u32 gen,
+		     struct egress_image *img, struct diags *d)
 {
-	struct egress_config cf = { 0 };
-	struct file_ctx f = { .m = m, .w = w, .d = d, .gen = gen };
+	struct file_ctx f = { .img = img, .d = d, .which = EGRESS_SUSPECT,
+			      .gen = gen };
 	int err = 0;
 
-	egress_clear(m, w);
-	if (ep) {
-		cf.report = ep->report;
-		cf.raw_action = ep->raw_action;
-		for (size_t i = 0; i < ep->nlists && !err; i++) {
-			f.class = ep->lists[i].action;
-			f.id = (__u32)i;
-			err = write_source(&f, &ep->lists[i].src);
-		}
-		err = err ?: write_scopes(m, ep, gen, &cf, w, d);
+	for (size_t i = 0; i < ep->nlists && !err; i++) {
+		f.class = ep->lists[i].action;
+		f.id = (__u32)i;
+		err = put_source(&f, &ep->lists[i].src);
 	}
-	err = err ?: write_dyn(m, dyn, gen, &cf, w);
-	err = err ?: flush_nets(m, w);
-	if (!err && bpf_map_update_elem(m->config, &gen, &cf, BPF_ANY))
-		err = -errno;
 	return err;
+}
+
+int egress_compile(const struct egress_policy *ep, __u32 gen,
+		   struct egress_image *img, struct diags *d)
+{
+	int err = 0;
+
+	egress_image_reset(img);
+	if (ep) {
+		img->config.report = ep->report;
+		img->config.raw_action = ep->raw_action;
+		err = put_lists(ep, gen, img, d) ?: put_scopes(ep, gen, img, d);
+	}
+	if (err)
+		return err;
+	for (int i = 0; i < 2; i++)
+		unique_nets(&img->nets[i]);
+	unique_cgroups(&img->cgroups);
+	unique_bits(&img->binaries, sizeof(struct egress_bin_entry), cmp_bin);
+	return 0;
 }

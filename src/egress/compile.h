@@ -1,62 +1,69 @@
-/* network.egress -> the egress maps of one generation. Every key written
- * is remembered so the generation can be emptied exactly before reuse. */
+/* network.egress -> an in-memory image of one generation of the egress
+ * maps. Pure: no bpf() call and no root; maps.c writes an image into the
+ * kernel. The image is also the record of what a generation holds, so it
+ * can be emptied exactly before the generation is reused. */
 #ifndef WARDEN_EGRESS_COMPILE_H
 #define WARDEN_EGRESS_COMPILE_H
 #include <stdbool.h>
 #include <stddef.h>
 #include "egress/egress.h"
 
-struct egress_maps {
-	int config, suspect, allow, cgroups, binaries;
-};
-
-struct keyvec {
+/* A growable array of fixed-size items. */
+struct vec {
 	void *v;
-	size_t n, cap, size;
+	size_t n, cap;
+};
+/* Append item (size bytes); 0 or -ENOMEM. */
+int egress_vec_push(struct vec *vec, const void *item, size_t size);
+
+/* One LPM entry of egr_suspect or egr_allow. seq orders duplicates: the
+ * entry read last wins, as a later map update would. */
+struct egress_net_entry {
+	struct egress_net_key key;
+	struct egress_net_val val;
+	__u32 seq;
 };
 
-/* What one generation holds. */
-struct egress_written {
-	struct keyvec nets[2];	/* 0: suspect_nets, 1: allow_nets */
-	struct keyvec vals[2];	/* their values */
-	size_t flushed[2];	/* nets[i] entries already in the map */
-	struct keyvec cgs;	/* scope_cgroups keys */
-	struct keyvec bins;	/* scope_binaries keys */
-	size_t entries;		/* list entries written (all lists) */
+/* One egr_scope_cg entry: the scope bits of a cgroup. */
+struct egress_cg_entry {
+	struct egress_cg_key key;
+	__u64 bits;
+};
+
+/* One egr_scope_bin entry: the scope bits of a binary. */
+struct egress_bin_entry {
+	struct egress_bin_key key;
+	__u64 bits;
+};
+
+enum { EGRESS_SUSPECT = 0, EGRESS_ALLOW = 1 };
+
+/* Everything one generation holds. Each vec is sorted by key, one entry
+ * per key, once egress_compile returns. */
+struct egress_image {
+	struct egress_config config;
+	struct vec nets[2];	/* egress_net_entry, [EGRESS_SUSPECT|ALLOW] */
+	struct vec cgroups;	/* egress_cg_entry */
+	struct vec binaries;	/* egress_bin_entry */
+	size_t entries;		/* list entries read (duplicates too) */
 	size_t bad_lines;	/* list-file lines skipped */
 };
 
-/* A scope added at run time (egress_scope_add). */
-struct egress_dyn_scope {
-	bool used;
-	uint64_t cgroup_id;
-	uint8_t deflt;
-	char name[64];
-	struct cidr *nets;
-	size_t nnets;
-};
+/* Build the image of ep (may be NULL: nothing listed) for generation gen
+ * into img (emptied first). Problems with list files and selectors are
+ * warnings in d (may be NULL); returns -errno only when memory or a
+ * kernel limit runs out. */
+int egress_compile(const struct egress_policy *ep, __u32 gen,
+		   struct egress_image *img, struct diags *d);
+/* Empty img, keeping its memory for the next compile. */
+void egress_image_reset(struct egress_image *img);
+void egress_image_free(struct egress_image *img);
 
-/* Write ep (may be NULL: nothing listed) and the run-time scopes into
- * generation gen. Problems with list files and selectors are warnings in
- * d; returns -errno only when the maps cannot be written. */
-int egress_compile(const struct egress_maps *m, const struct egress_policy *ep,
-		   const struct egress_dyn_scope *dyn, __u32 gen,
-		   struct egress_written *w, struct diags *d);
-/* Delete every key recorded in w from the maps; w is emptied. */
-void egress_clear(const struct egress_maps *m, struct egress_written *w);
-void egress_written_free(struct egress_written *w);
-
-/* Find cgroups created since the compile that belong to a scope of ep
- * (containers started later) and add them to generation gen. */
-int egress_rescan(const struct egress_maps *m, const struct egress_policy *ep,
-		  __u32 gen, struct egress_written *w);
+/* The cgroups that belong to a scope of ep now (containers started since
+ * the compile, too), as sorted egr_scope_cg entries of generation gen in
+ * found (emptied first). */
+int egress_rescan(const struct egress_policy *ep, __u32 gen,
+		  struct vec *found);
 /* Does ep need egress_rescan (scopes naming containers or cgroups)? */
 bool egress_needs_rescan(const struct egress_policy *ep);
-
-/* One allow-list entry for scope into generation gen (recorded in w). */
-int egress_put_allow(const struct egress_maps *m, __u32 gen, int scope,
-		     const struct cidr *c, struct egress_written *w);
-/* scope's bit on cgroup id in generation gen. */
-int egress_put_cgroup(const struct egress_maps *m, __u32 gen, uint64_t id,
-		      int scope, struct egress_written *w);
 #endif

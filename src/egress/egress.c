@@ -12,274 +12,191 @@
 #include <bpf/bpf.h>
 #include "lib/cgroup.h"
 #include "egress/egress.h"
-#include "egress/compile.h"
-#include "egress/events.h"
-#include "egress/watch.h"
+#include "egress/internal.h"
 #include "lib/log.h"
 #include "lib/percpu.h"
 #include "core/module.h"
+#include "core/objload.h"
+#include "core/pin.h"
 #include "egress.skel.h"
 
-#define MAX_ATTACH	16
-#define N_CG_PROGS	5
+/* The one instance: the module table's functions take no context. */
+static struct egress_state st;
 
-struct attach_point {
-	char path[PATH_MAX];	/* from the cgroup2 root */
-	int cg_fd;
-	struct bpf_link *links[N_CG_PROGS];
-	bool wanted;		/* by the staged (or active) policy */
-};
+static int clear_generation(void *ctx, __u32 g);
 
-static struct egress_bpf *skel;
-static struct egress_maps maps;
-static struct egress_written written[EGRESS_GENS];
-static const struct policy *gen_policy[EGRESS_GENS];
-static struct egress_dyn_scope dyn[EGRESS_MAX_SCOPES];
-static struct attach_point att[MAX_ATTACH];
-static __u32 staged_gen;
-static bool staged;
-static bool stale[EGRESS_GENS];	/* inactive, to be emptied next tick */
-static uint64_t list_reloads;
-
+/* Also to take down the hooks an earlier daemon pinned, when the new
+ * policy has no egress section. */
 static bool wanted(const struct policy *p)
 {
-	return p->egress != NULL;
+	return p->egress != NULL || egress_pinned_hooks();
 }
 
 static const struct egress_policy *active_egress(void)
 {
-	const struct policy *p = gen_policy[skel->bss->active_gen & 1];
+	const struct policy *p = st.gen_policy[gen_active(&st.gens)];
 
 	return p ? p->egress : NULL;
 }
 
-const char *egress_decider_name(__u8 gen, __u8 reason, __u32 id)
-{
-	const struct policy *p = gen_policy[gen & 1];
-	const struct egress_policy *ep = p ? p->egress : NULL;
-
-	if (!id--)
-		return NULL;
-	if (reason == REASON_LIST)
-		return ep && id < ep->nlists ? ep->lists[id].name : NULL;
-	if (reason != REASON_ALLOW && reason != REASON_DEFAULT)
-		return NULL;
-	if (id < EGRESS_MAX_SCOPES && dyn[id].used)
-		return dyn[id].name;
-	return ep && id < ep->nscopes ? ep->scopes[id].name : NULL;
-}
-
 /* ---- loading --------------------------------------------------------- */
 
-static int explain_load_error(int err)
+/* With --pin: reuse the maps an earlier daemon pinned (true in *adopted),
+ * or pin ours there. */
+static int pin_egress_maps(bool *adopted)
 {
-	struct bpf_program *prog;
+	const char *path;
+	int err;
 
-	bpf_object__for_each_program(prog, skel->obj) {
-		if (bpf_program__fd(prog) < 0 && bpf_program__autoload(prog)) {
-			log_err("the kernel refused BPF program %s (%s): %s; "
-				"run with -vv for the verifier log",
-				bpf_program__name(prog),
-				bpf_program__section_name(prog), strerror(-err));
-			return err;
-		}
+	*adopted = false;
+	if (!pin_root)
+		return 0;
+	err = pin_maps(st.skel->obj, "egress");
+	if (err)
+		return err;
+	path = bpf_map__pin_path(st.skel->maps.egr_config);
+	*adopted = path && access(path, F_OK) == 0;
+	return 0;
+}
+
+/* Adopted maps hold an earlier daemon's generations, which this one has
+ * no image of: both are cleared by a scan, the inactive one now (it is
+ * staged next), the active one after the first switch. */
+static int adopt_generations(void)
+{
+	__u32 inactive = !gen_active(&st.gens);
+
+	st.foreign[0] = st.foreign[1] = true;
+	gen_wait_readers();
+	return clear_generation(&st, inactive);
+}
+
+/* TCP outcomes are a bonus: without the tracepoint, connects are still
+ * decided and reported. */
+static int attach_tcp_state(void)
+{
+	st.skel->links.egress_tcp_state =
+		bpf_program__attach(st.skel->progs.egress_tcp_state);
+	if (!st.skel->links.egress_tcp_state) {
+		log_warn("TCP outcomes unavailable: cannot attach "
+			 "sock:inet_sock_set_state: %s", strerror(errno));
+		return 0;
 	}
-	log_err("loading the egress programs failed: %s", strerror(-err));
-	return err;
+	return pin_link(st.skel->links.egress_tcp_state, "egress", "tcp_state");
+}
+
+static void collect_maps(void)
+{
+	st.maps = (struct egress_maps){
+		.config = bpf_map__fd(st.skel->maps.egr_config),
+		.suspect = bpf_map__fd(st.skel->maps.egr_suspect),
+		.allow = bpf_map__fd(st.skel->maps.egr_allow),
+		.cgroups = bpf_map__fd(st.skel->maps.egr_scope_cg),
+		.binaries = bpf_map__fd(st.skel->maps.egr_scope_bin),
+	};
 }
 
 static int egress_load(struct ring_buffer **rb)
 {
+	bool adopted;
 	int err;
 
-	skel = egress_bpf__open();
-	if (!skel) {
+	st.skel = egress_bpf__open();
+	if (!st.skel) {
 		log_err("cannot open the egress BPF object: %s", strerror(errno));
 		return -errno;
 	}
-	err = egress_bpf__load(skel);
+	err = pin_egress_maps(&adopted);
 	if (err)
-		return explain_load_error(err);
-	maps = (struct egress_maps){
-		.config = bpf_map__fd(skel->maps.egress_config),
-		.suspect = bpf_map__fd(skel->maps.suspect_nets),
-		.allow = bpf_map__fd(skel->maps.allow_nets),
-		.cgroups = bpf_map__fd(skel->maps.scope_cgroups),
-		.binaries = bpf_map__fd(skel->maps.scope_binaries),
-	};
-	/* TCP outcomes are a bonus: without the tracepoint, connects are
-	 * still decided and reported */
-	skel->links.egress_tcp_state =
-		bpf_program__attach(skel->progs.egress_tcp_state);
-	if (!skel->links.egress_tcp_state)
-		log_warn("TCP outcomes unavailable: cannot attach "
-			 "sock:inet_sock_set_state: %s", strerror(errno));
-	return rb_add(rb, bpf_map__fd(skel->maps.egress_events), egress_event_cb, NULL);
-}
-
-/* ---- attach points --------------------------------------------------- */
-
-static struct bpf_program *cg_prog(int i)
-{
-	struct bpf_program *progs[N_CG_PROGS] = {
-		skel->progs.egress_connect4, skel->progs.egress_connect6,
-		skel->progs.egress_sendmsg4, skel->progs.egress_sendmsg6,
-		skel->progs.egress_sock_create,
-	};
-
-	return progs[i];
-}
-
-static void detach(struct attach_point *a)
-{
-	for (int i = 0; i < N_CG_PROGS; i++) {
-		bpf_link__destroy(a->links[i]);
-		a->links[i] = NULL;
+		return err;
+	err = egress_bpf__load(st.skel);
+	if (err)
+		return obj_load_failed(st.skel->obj, "the egress programs", err);
+	collect_maps();
+	gen_init(&st.gens, (__u32 *)&st.skel->bss->active_gen, clear_generation, &st);
+	if (adopted && (err = adopt_generations())) {
+		log_err("cannot empty the adopted egress maps: %s", strerror(-err));
+		return err;
 	}
-	if (a->cg_fd > 0)
-		close(a->cg_fd);
-	memset(a, 0, sizeof(*a));
-}
-
-static int attach(struct attach_point *a, const char *rel, struct diags *d)
-{
-	const char *root = cgroup2_root();
-	char full[PATH_MAX];
-
-	if (!root) {
-		diag_add(d, 0, 0, "network.egress: no cgroup2 mount to attach to");
-		return -ENOENT;
-	}
-	snprintf(a->path, sizeof(a->path), "%s", rel);
-	snprintf(full, sizeof(full), "%s%s", root, strcmp(rel, "/") ? rel : "");
-	a->cg_fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (a->cg_fd < 0) {
-		diag_add(d, 0, 0, "network.egress: cannot open cgroup %s: %s",
-			 full, strerror(errno));
-		return -errno;
-	}
-	for (int i = 0; i < N_CG_PROGS; i++) {
-		a->links[i] = bpf_program__attach_cgroup(cg_prog(i), a->cg_fd);
-		if (!a->links[i]) {
-			int err = -errno;
-
-			diag_add(d, 0, 0, "network.egress: cannot attach %s to "
-				 "cgroup %s: %s", bpf_program__section_name(cg_prog(i)),
-				 full, strerror(-err));
-			detach(a);
-			return err;
-		}
-	}
-	a->wanted = true;
-	return 0;
-}
-
-static struct attach_point *find_attach(const char *rel)
-{
-	for (int i = 0; i < MAX_ATTACH; i++)
-		if (att[i].cg_fd > 0 && !strcmp(att[i].path, rel))
-			return &att[i];
-	return NULL;
-}
-
-static int want_attach(const char *rel, struct diags *d)
-{
-	struct attach_point *a = find_attach(rel);
-
-	if (a) {
-		a->wanted = true;
-		return 0;
-	}
-	for (int i = 0; i < MAX_ATTACH; i++)
-		if (att[i].cg_fd <= 0)
-			return attach(&att[i], rel, d);
-	diag_add(d, 0, 0, "network.egress: more than %d attach points", MAX_ATTACH);
-	return -E2BIG;
-}
-
-/* Attach where p wants (new points only); old ones go at commit. */
-static int attach_wanted(const struct egress_policy *ep, struct diags *d)
-{
-	int err = 0;
-
-	for (int i = 0; i < MAX_ATTACH; i++)
-		att[i].wanted = false;
-	if (!ep)
-		return 0;
-	if (!ep->attach.n)
-		return want_attach("/", d);
-	for (size_t i = 0; i < ep->attach.n && !err; i++)
-		err = want_attach(ep->attach.v[i], d);
-	return err;
-}
-
-static void detach_unwanted(void)
-{
-	for (int i = 0; i < MAX_ATTACH; i++)
-		if (att[i].cg_fd > 0 && !att[i].wanted)
-			detach(&att[i]);
+	err = attach_tcp_state();
+	if (err)
+		return err;
+	return rb_add(rb, bpf_map__fd(st.skel->maps.egr_events), egress_event_cb, &st);
 }
 
 /* ---- policy switch --------------------------------------------------- */
 
-static int egress_prepare(const struct policy *p, struct diags *d)
+/* gen_clear_fn: empty generation g (no program reads it any more). */
+static int clear_generation(void *ctx, __u32 g)
 {
-	int err;
+	struct egress_state *s = ctx;
+	int err = s->foreign[g] ? egress_maps_clear_gen(&s->maps, g) :
+				  egress_maps_clear(&s->maps, g, &s->image[g]);
 
-	staged_gen = !skel->bss->active_gen;
-	err = attach_wanted(p->egress, d);
 	if (err)
 		return err;
-	err = egress_compile(&maps, p->egress, dyn, staged_gen,
-			     &written[staged_gen], d);
-	if (err) {
-		diag_add(d, 0, 0, "cannot write the egress maps: %s",
-			 strerror(-err));
-		return err;
-	}
-	gen_policy[staged_gen] = p;
-	staged = true;
+	egress_image_reset(&s->image[g]);
+	s->foreign[g] = false;
 	return 0;
 }
 
-/* The old generation is emptied a tick later, not now: a program that
- * read active_gen just before the store may still be looking it up. */
-static void flip(__u32 gen)
+/* Compile ep into the staged generation and write it; 0 or -errno. */
+static int stage(const struct policy *p, struct diags *d, __u32 *g)
 {
-	__atomic_store_n(&skel->bss->active_gen, gen, __ATOMIC_SEQ_CST);
-	stale[!gen] = true;
-	stale[gen] = false;
+	int err = gen_stage(&st.gens, g);
+
+	if (err) {
+		diag_add(d, 0, 0, "cannot empty the inactive egress generation: %s",
+			 strerror(-err));
+		return err;
+	}
+	err = egress_compile(p->egress, *g, &st.image[*g], d) ?:
+	      egress_maps_write(&st.maps, *g, &st.image[*g]);
+	if (err) {
+		diag_add(d, 0, 0, "cannot write the egress maps: %s",
+			 strerror(-err));
+		gen_abort(&st.gens);
+		return err;
+	}
+	st.gen_policy[*g] = p;
+	return 0;
 }
 
-static void clear_stale(void)
-{
-	__u32 gen = !skel->bss->active_gen;
+static void egress_abort(void);
 
-	if (stale[gen] && !staged)
-		egress_clear(&maps, &written[gen]);
-	stale[gen] = false;
+/* On failure, this module undoes its own part (the agent aborts only
+ * the modules that prepared before it). */
+static int egress_prepare(const struct policy *p, struct diags *d)
+{
+	__u32 g;
+	int err = egress_attach_wanted(&st, p->egress, d) ?: stage(p, d, &g);
+
+	if (err)
+		egress_abort();
+	return err;
 }
 
 static void egress_commit(void)
 {
 	int err;
 
-	if (!staged)
+	if (!st.gens.staging)
 		return;
-	flip(staged_gen);
-	staged = false;
-	detach_unwanted();
-	err = egress_watch_reset(active_egress());
+	gen_commit(&st.gens);
+	egress_detach_unwanted(&st, true);
+	err = egress_watch_reset(&st.watch, active_egress());
 	if (err)
 		log_warn("cannot watch the egress list files: %s", strerror(-err));
 }
 
 static void egress_abort(void)
 {
-	staged = false;
-	gen_policy[staged_gen] = NULL;
-	attach_wanted(active_egress(), NULL);
-	detach_unwanted();
+	if (st.gens.staging) {
+		st.gen_policy[st.gens.staged] = NULL;
+		gen_abort(&st.gens);
+	}
+	egress_attach_wanted(&st, active_egress(), NULL);
+	egress_detach_unwanted(&st, false);
 }
 
 /* ---- once a second --------------------------------------------------- */
@@ -292,17 +209,18 @@ static uint64_t now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
-/* Rebuild the inactive generation from the active policy and switch. */
+/* A list file changed: rebuild the active policy into the inactive
+ * generation and switch, as a policy change does. */
 static void reload_lists(void)
 {
-	__u32 gen = !skel->bss->active_gen;
-	const struct policy *p = gen_policy[!gen];
+	const struct policy *p = st.gen_policy[gen_active(&st.gens)];
 	uint64_t t0 = now_ms();
 	struct diags d;
+	__u32 g;
 	int err;
 
 	diags_init(&d, p->file);
-	err = egress_compile(&maps, p->egress, dyn, gen, &written[gen], &d);
+	err = stage(p, &d, &g);
 	diags_print(&d, stderr);
 	diags_free(&d);
 	if (err) {
@@ -310,16 +228,31 @@ static void reload_lists(void)
 			"the previous lists stay in force", strerror(-err));
 		return;
 	}
-	gen_policy[gen] = p;
-	flip(gen);
-	list_reloads++;
+	gen_commit(&st.gens);
+	st.list_reloads++;
 	log_info("egress lists reloaded: %zu entries in %llu ms",
-		 written[gen].entries, (unsigned long long)(now_ms() - t0));
+		 st.image[g].entries, (unsigned long long)(now_ms() - t0));
+}
+
+/* New containers' cgroups join their scopes in the active generation. */
+static void rescan(void)
+{
+	const struct egress_policy *ep = active_egress();
+	__u32 g = gen_active(&st.gens);
+	int err;
+
+	if (!egress_needs_rescan(ep))
+		return;
+	err = egress_rescan(ep, g, &st.rescanned) ?:
+	      egress_maps_add_cgroups(&st.maps, &st.image[g], &st.rescanned);
+	if (err)
+		log_warn("egress: cannot add new cgroups to their scopes: %s",
+			 strerror(-err));
 }
 
 static uint64_t egress_lost(void)
 {
-	int fd = bpf_map__fd(skel->maps.egress_losses);
+	int fd = bpf_map__fd(st.skel->maps.egr_losses);
 
 	/* a full aggregation table is not a loss: attempts then go one by one */
 	return percpu_sum(fd, ELOSS_RINGBUF_FULL) +
@@ -330,41 +263,41 @@ static uint64_t egress_lost(void)
  * one drained becomes the one filled. */
 static void drain_and_flip(void)
 {
-	__u32 e = skel->bss->agg_epoch & 1;
+	__u32 e = st.skel->bss->agg_epoch & 1;
 
-	egress_drain(bpf_map__fd(skel->maps.egress_agg),
-		     bpf_map__fd(skel->maps.tcp_outcomes), !e);
-	__atomic_store_n(&skel->bss->agg_epoch, !e, __ATOMIC_SEQ_CST);
+	egress_drain(&st, bpf_map__fd(st.skel->maps.egr_agg),
+		     bpf_map__fd(st.skel->maps.egr_outcomes), !e);
+	__atomic_store_n(&st.skel->bss->agg_epoch, !e, __ATOMIC_SEQ_CST);
 }
 
 static void egress_tick(void)
 {
-	const struct egress_policy *ep = active_egress();
-	__u32 gen = skel->bss->active_gen & 1;
+	int err;
 
 	drain_and_flip();
-	clear_stale();
-	if (egress_watch_changed() && gen_policy[gen])
+	err = gen_tick(&st.gens);
+	if (err)
+		log_warn("cannot empty the old egress generation: %s",
+			 strerror(-err));
+	if (egress_watch_changed(&st.watch) && st.gen_policy[gen_active(&st.gens)])
 		reload_lists();
-	gen = skel->bss->active_gen & 1;
-	if (egress_needs_rescan(ep))
-		egress_rescan(&maps, ep, gen, &written[gen]);
+	rescan();
 }
 
 static void egress_stats(struct jbuf *j)
 {
-	int fd = bpf_map__fd(skel->maps.egress_losses);
-	__u32 gen = skel->bss->active_gen & 1;
+	int fd = bpf_map__fd(st.skel->maps.egr_losses);
+	__u32 g = gen_active(&st.gens);
 
-	jb_ku64(j, "egress_attempts_reported", egress_counts.attempts);
-	jb_ku64(j, "egress_events", egress_counts.events);
-	jb_ku64(j, "egress_summaries", egress_counts.summaries);
+	jb_ku64(j, "egress_attempts_reported", st.counts.attempts);
+	jb_ku64(j, "egress_events", st.counts.events);
+	jb_ku64(j, "egress_summaries", st.counts.summaries);
 	jb_ku64(j, "egress_ringbuf_full", percpu_sum(fd, ELOSS_RINGBUF_FULL));
 	jb_ku64(j, "egress_agg_full", percpu_sum(fd, ELOSS_AGG_FULL));
 	jb_ku64(j, "egress_outcome_lost", percpu_sum(fd, ELOSS_OUTCOME_FULL));
-	jb_ku64(j, "egress_list_entries", written[gen].entries);
-	jb_ku64(j, "egress_list_bad_lines", written[gen].bad_lines);
-	jb_ku64(j, "egress_list_reloads", list_reloads);
+	jb_ku64(j, "egress_list_entries", st.image[g].entries);
+	jb_ku64(j, "egress_list_bad_lines", st.image[g].bad_lines);
+	jb_ku64(j, "egress_list_reloads", st.list_reloads);
 }
 
 static void egress_unload(void)
@@ -372,16 +305,14 @@ static void egress_unload(void)
 	/* report what both epochs still hold, so counts are complete */
 	drain_and_flip();
 	drain_and_flip();
-	egress_watch_close();
-	for (int i = 0; i < MAX_ATTACH; i++)
-		if (att[i].cg_fd > 0)
-			detach(&att[i]);
-	for (int g = 0; g < EGRESS_GENS; g++) {
-		egress_written_free(&written[g]);
-		gen_policy[g] = NULL;
-	}
-	egress_bpf__destroy(skel);
-	skel = NULL;
+	egress_watch_close(&st.watch);
+	egress_detach_all(&st);
+	for (int g = 0; g < EGRESS_GENS; g++)
+		egress_image_free(&st.image[g]);
+	free(st.rescanned.v);
+	egress_bpf__destroy(st.skel);
+	egress_events_free(&st);
+	st = (struct egress_state){ 0 };
 }
 
 struct module egress_module = {
@@ -396,73 +327,3 @@ struct module egress_module = {
 	.tick = egress_tick,
 	.unload = egress_unload,
 };
-
-/* ---- run-time scopes (warden run) ------------------------------------ */
-
-int egress_scope_add(uint64_t cgroup_id, uint8_t deflt, const char *name)
-{
-	const struct egress_policy *ep = active_egress();
-	size_t taken = ep ? ep->nscopes : 0;
-
-	if (!skel)
-		return -ENODEV;
-	if (deflt > VERDICT_BLOCK || deflt == VERDICT_ALLOW)
-		return -EINVAL;
-	for (int id = EGRESS_MAX_SCOPES - 1; id >= (int)taken; id--) {
-		struct egress_dyn_scope *s = &dyn[id];
-
-		if (s->used)
-			continue;
-		memset(s, 0, sizeof(*s));
-		s->used = true;
-		s->cgroup_id = cgroup_id;
-		s->deflt = deflt;
-		snprintf(s->name, sizeof(s->name), "%s", name ? name : "run");
-		/* a full rebuild puts the scope into the config atomically */
-		reload_lists();
-		return id;
-	}
-	return -ENOSPC;
-}
-
-int egress_scope_remove(int scope)
-{
-	if (!skel)
-		return -ENODEV;
-	if (scope < 0 || scope >= EGRESS_MAX_SCOPES || !dyn[scope].used)
-		return -ENOENT;
-	free(dyn[scope].nets);
-	memset(&dyn[scope], 0, sizeof(dyn[scope]));
-	reload_lists();
-	return 0;
-}
-
-int egress_allow_add(int scope, const struct cidr *c)
-{
-	struct egress_dyn_scope *s;
-	__u32 gen;
-	struct cidr *v;
-	int err;
-
-	if (!skel)
-		return -ENODEV;
-	if (scope < 0 || scope >= EGRESS_MAX_SCOPES || !dyn[scope].used)
-		return -ENOENT;
-	s = &dyn[scope];
-	v = realloc(s->nets, (s->nnets + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	s->nets = v;
-	s->nets[s->nnets++] = *c;
-	gen = skel->bss->active_gen & 1;
-	err = egress_put_allow(&maps, gen, scope, c, &written[gen]);
-	if (!err && staged)
-		err = egress_put_allow(&maps, staged_gen, scope, c,
-				       &written[staged_gen]);
-	return err;
-}
-
-void egress_set_listener(egress_listener_fn fn, void *arg)
-{
-	egress_events_set_listener(fn, arg);
-}

@@ -11,40 +11,52 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "lib/cgroup.h"
-#include "egress/events.h"
+#include "egress/internal.h"
+#include "policy/policy.h"
 #include "lib/output.h"
 #include "process/proctable.h"
 
-#define CG_CACHE	1024	/* cgroup id -> path, direct-mapped */
 #define DRAIN_BATCH	4096
 #define MAX_ANC_OUT	16
 
-struct egress_counts egress_counts;
-static egress_listener_fn listener;
-static void *listener_arg;
-
-void egress_events_set_listener(egress_listener_fn fn, void *arg)
+/* A removed cgroup is simply not found. */
+static const char *cgroup_path_cached(struct egress_state *st, uint64_t id)
 {
-	listener = fn;
-	listener_arg = arg;
-}
-
-/* cgroup ids are never reused while the system runs, so a cached path
- * stays right; a removed cgroup is simply not found. */
-static const char *cgroup_path_cached(uint64_t id)
-{
-	static struct { uint64_t id; char *path; } cache[CG_CACHE];
-	size_t slot = id % CG_CACHE;
+	size_t slot = id % EGRESS_CG_CACHE;
 	char buf[PATH_MAX];
 
-	if (cache[slot].id == id && cache[slot].path)
-		return cache[slot].path;
+	if (st->cg_cache[slot].id == id && st->cg_cache[slot].path)
+		return st->cg_cache[slot].path;
 	if (cgroup_path_of(id, buf, sizeof(buf)))
 		return NULL;
-	free(cache[slot].path);
-	cache[slot].path = strdup(buf);
-	cache[slot].id = id;
-	return cache[slot].path;
+	free(st->cg_cache[slot].path);
+	st->cg_cache[slot].path = strdup(buf);
+	st->cg_cache[slot].id = id;
+	return st->cg_cache[slot].path;
+}
+
+void egress_events_free(struct egress_state *st)
+{
+	for (size_t i = 0; i < EGRESS_CG_CACHE; i++) {
+		free(st->cg_cache[i].path);
+		st->cg_cache[i].path = NULL;
+	}
+}
+
+/* Name of list/scope id + 1 in the policy of generation gen. */
+static const char *decider_name(const struct egress_state *st, __u8 gen,
+				__u8 reason, __u32 id)
+{
+	const struct policy *p = st->gen_policy[gen & 1];
+	const struct egress_policy *ep = p ? p->egress : NULL;
+
+	if (!id-- || !ep)
+		return NULL;
+	if (reason == REASON_LIST)
+		return id < ep->nlists ? ep->lists[id].name : NULL;
+	if (reason != REASON_ALLOW && reason != REASON_DEFAULT)
+		return NULL;
+	return id < ep->nscopes ? ep->scopes[id].name : NULL;
 }
 
 static const char *verdict_word(__u8 v)
@@ -55,11 +67,6 @@ static const char *verdict_word(__u8 v)
 	case VERDICT_BLOCK: return "block";
 	default: return "pass";
 	}
-}
-
-const char *egress_verdict_name(uint8_t verdict)
-{
-	return verdict_word(verdict);
 }
 
 static const char *reason_word(__u8 r)
@@ -161,9 +168,10 @@ static void json_process(struct jbuf *j, const struct egress_event *ev,
 	jb_arr_close(j);
 }
 
-static const char *json_cgroup(struct jbuf *j, uint64_t cgid, char *cid)
+static const char *json_cgroup(struct egress_state *st, struct jbuf *j,
+			       uint64_t cgid, char *cid)
 {
-	const char *path = cgroup_path_cached(cgid);
+	const char *path = cgroup_path_cached(st, cgid);
 
 	jb_ku64(j, "cgroup_id", cgid);
 	jb_key(j, "cgroup");
@@ -193,10 +201,11 @@ static void json_destination(struct jbuf *j, const struct egress_event *ev)
 		jb_kbool(j, "v4_mapped", true);
 }
 
-static const char *json_decision(struct jbuf *j, const struct egress_event *ev)
+static const char *json_decision(const struct egress_state *st, struct jbuf *j,
+				 const struct egress_event *ev)
 {
 	const char *reason = reason_word(ev->reason);
-	const char *name = egress_decider_name(ev->gen, ev->reason, ev->list);
+	const char *name = decider_name(st, ev->gen, ev->reason, ev->list);
 
 	jb_kstr(j, "decision", verdict_word(ev->verdict));
 	jb_kbool(j, "blocked", ev->verdict == VERDICT_BLOCK);
@@ -239,11 +248,12 @@ static void text_line(char *buf, size_t len, const char *type,
 }
 
 /* Print one report: a single attempt (count 1) or a summary. */
-static void print_report(const struct egress_event *ev, uint64_t count,
+static void print_report(struct egress_state *st,
+			 const struct egress_event *ev, uint64_t count,
 			 const uint64_t *outcomes, bool summary,
 			 uint64_t last_ktime)
 {
-	static struct jbuf j;
+	static struct jbuf j;	/* scratch: its buffer is reused per report */
 	const char *type = ev->type == EGRESS_EV_SOCKET ? "socket" :
 			   summary ? "connect_summary" : "connect";
 	char cid[CONTAINER_ID_LEN + 1], text[1024] = "";
@@ -253,9 +263,9 @@ static void print_report(const struct egress_event *ev, uint64_t count,
 	find_process(ev->pid, &w);
 	output_begin(&j, type, summary ? last_ktime : ev->ktime);	/* 0: now */
 	json_process(&j, ev, &w);
-	cidp = json_cgroup(&j, ev->cgroup_id, cid);
+	cidp = json_cgroup(st, &j, ev->cgroup_id, cid);
 	json_destination(&j, ev);
-	name = json_decision(&j, ev);
+	name = json_decision(st, &j, ev);
 	jb_ku64(&j, "count", count);
 	if (summary && ev->ktime) {
 		jb_ku64(&j, "first_ktime_ns", ev->ktime);
@@ -268,29 +278,20 @@ static void print_report(const struct egress_event *ev, uint64_t count,
 	if (out.fmt == FMT_TEXT)
 		text_line(text, sizeof(text), type, ev, &w, cidp, name, count);
 	output_emit(&j, text);
-	egress_counts.attempts += ev->type == EGRESS_EV_CONNECT ? count : 0;
-	if (listener) {
-		struct egress_report r = {
-			.ev = ev, .count = count, .outcomes = outcomes,
-			.summary = summary, .binary = w.binary,
-			.cgroup = cgroup_path_cached(ev->cgroup_id),
-			.decided_by = name,
-		};
-
-		listener(&r, listener_arg);
-	}
+	st->counts.attempts += ev->type == EGRESS_EV_CONNECT ? count : 0;
 }
 
 int egress_event_cb(void *ctx, void *data, size_t size)
 {
+	struct egress_state *st = ctx;
 	const struct egress_event *ev = data;
 
 	if (size < sizeof(*ev)) {
-		egress_counts.bad_records++;
+		st->counts.bad_records++;
 		return 0;
 	}
-	egress_counts.events++;
-	print_report(ev, 1, NULL, false, 0);
+	st->counts.events++;
+	print_report(st, ev, 1, NULL, false, 0);
 	return 0;
 }
 
@@ -335,7 +336,8 @@ static size_t collect(int fd, __u8 epoch, struct egress_agg_key *keys,
 	return n;
 }
 
-static void summarize(int agg_fd, int outcomes_fd, const struct egress_agg_key *k)
+static void summarize(struct egress_state *st, int agg_fd, int outcomes_fd,
+		      const struct egress_agg_key *k)
 {
 	struct egress_outcomes o = { 0 };
 	struct egress_agg_val v;
@@ -351,14 +353,15 @@ static void summarize(int agg_fd, int outcomes_fd, const struct egress_agg_key *
 	if (!rest && !have_o)
 		return;
 	event_of_entry(&ev, k, have_v ? &v : NULL);
-	egress_counts.summaries++;
-	print_report(&ev, rest, have_o ? (const uint64_t *)o.n : NULL, true,
+	st->counts.summaries++;
+	print_report(st, &ev, rest, have_o ? (const uint64_t *)o.n : NULL, true,
 		     have_v ? v.last_ktime : 0);
 }
 
-void egress_drain(int agg_fd, int outcomes_fd, __u8 epoch)
+void egress_drain(struct egress_state *st, int agg_fd, int outcomes_fd,
+		  __u8 epoch)
 {
-	static struct egress_agg_key keys[DRAIN_BATCH];
+	static struct egress_agg_key keys[DRAIN_BATCH];	/* scratch, 160 KiB */
 	size_t n;
 
 	/* entries are deleted as they are reported: repeat while a batch
@@ -366,12 +369,12 @@ void egress_drain(int agg_fd, int outcomes_fd, __u8 epoch)
 	do {
 		n = collect(agg_fd, epoch, keys, DRAIN_BATCH);
 		for (size_t i = 0; i < n; i++)
-			summarize(agg_fd, outcomes_fd, &keys[i]);
+			summarize(st, agg_fd, outcomes_fd, &keys[i]);
 	} while (n == DRAIN_BATCH);
 	/* outcomes whose connect was counted in an earlier epoch */
 	do {
 		n = collect(outcomes_fd, epoch, keys, DRAIN_BATCH);
 		for (size_t i = 0; i < n; i++)
-			summarize(agg_fd, outcomes_fd, &keys[i]);
+			summarize(st, agg_fd, outcomes_fd, &keys[i]);
 	} while (n == DRAIN_BATCH);
 }

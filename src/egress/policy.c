@@ -272,7 +272,8 @@ static int parse_scopes(struct ectx *c, struct egress_policy *ep,
 
 	if (n->kind != YN_SEQ)
 		return bad(c->d, n, "allow: expected a list%s", "");
-	/* keep a few ids for run-time scopes (warden run) */
+	/* 56, as before: the 8 ids once kept for run-time scopes (an API
+	 * since removed) stay free so accepted policies do not change */
 	if (n->n > EGRESS_MAX_SCOPES - 8)
 		return bad(c->d, n, "allow: more than %s entries", "56");
 	ep->scopes = calloc(n->n ? n->n : 1, sizeof(*ep->scopes));

@@ -3,11 +3,19 @@
 #ifndef WARDEN_EGRESS_WATCH_H
 #define WARDEN_EGRESS_WATCH_H
 #include <stdbool.h>
+#include <stddef.h>
 #include "egress/egress.h"
 
+struct egress_watch {
+	bool open;		/* fd is an inotify instance */
+	int fd;
+	struct watched *files;
+	size_t nfiles;
+};
+
 /* Watch every list file of ep (replacing earlier watches). */
-int egress_watch_reset(const struct egress_policy *ep);
+int egress_watch_reset(struct egress_watch *w, const struct egress_policy *ep);
 /* Has a watched file changed since the last call? Never blocks. */
-bool egress_watch_changed(void);
-void egress_watch_close(void);
+bool egress_watch_changed(struct egress_watch *w);
+void egress_watch_close(struct egress_watch *w);
 #endif
