@@ -99,6 +99,7 @@ struct egress_agg_key {
 	__u8 gen;		/* policy generation list refers to */
 	__u8 pad;
 	__u32 list;		/* list or scope id + 1; 0 none */
+	__u32 pad2;		/* named, so an initialiser zeroes it: hashed */
 };
 
 struct egress_agg_val {
@@ -179,6 +180,8 @@ _Static_assert(sizeof(struct egress_bin_key) == 8 + 4 + 4, "egress_bin_key: no h
  * every key must zero) */
 _Static_assert(__builtin_offsetof(struct egress_agg_key, list) == 32,
 	       "egress_agg_key: no holes before list");
+_Static_assert(sizeof(struct egress_agg_key) == 40,
+	       "egress_agg_key: every byte of the hashed key is a named field");
 _Static_assert(sizeof(struct egress_agg_val) == 64, "egress_agg_val: no holes");
 _Static_assert(sizeof(struct egress_event) == 80, "egress_event: no holes");
 #endif
