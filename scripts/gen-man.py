@@ -6,6 +6,8 @@ docs and the binary instead of copying it:
                            dropped and headings raised one level, so its
                            "## Sections" become man SECTIONS
   <!-- run: warden ARGS --> the output of `WARDEN ARGS` (e.g. --help)
+  <!-- docs only -->        (in an included file) the paragraph after it
+                           stays out of the man page
 usage: gen-man.py SOURCE WARDEN VERSION DATE > OUT.md"""
 import os
 import re
@@ -31,8 +33,14 @@ def included(path):
         lines = f.read().splitlines()
     if lines and lines[0].startswith("# "):
         lines = lines[1:]
-    fenced = False
+    fenced = skipping = False
     for line in lines:
+        if line == "<!-- docs only -->":
+            skipping = True
+            continue
+        if skipping:
+            skipping = line != ""
+            continue
         if line.startswith("```"):
             fenced = not fenced
         elif not fenced:
