@@ -56,7 +56,8 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRCS))
 
-.PHONY: all clean test unit integration lint bench vmtest fuzz fuzz-build help
+.PHONY: all clean test unit integration lint bench vmtest fuzz fuzz-build help \
+        install uninstall deb man
 all: $(BUILD)/warden
 
 help:
@@ -68,6 +69,10 @@ help:
 	@echo "make SAN=1 BUILD=build/san test   the same under ASan+UBSan"
 	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make STATIC=1   a static build/warden (for the qemu kernel matrix)"
+	@echo "make man        build/man/warden.8, warden-policy.5 (from docs/man/)"
+	@echo "make install    binary, unit, policy, man pages (PREFIX, DESTDIR)"
+	@echo "make uninstall  remove them again (an edited policy stays)"
+	@echo "make deb        build/warden_VERSION_ARCH.deb (dpkg-deb, no debhelper)"
 
 # Only with VMLINUX_FROM_HOST=1: the build host's own kernel types.
 $(BUILD)/vmlinux/vmlinux.h:
@@ -137,6 +142,55 @@ vmtest:
 
 fuzz:
 	tests/fuzz/run.sh
+
+# Install. PREFIX and DESTDIR as usual; the configuration goes to /etc
+# whatever the PREFIX (logrotate and the unit look there).
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+VERSION    := $(shell sed -n 's/^\#define WARDEN_VERSION "\(.*\)"/\1/p' src/cmd/main.c)
+MAN_DATE   := $(shell git log -1 --format=%cs 2>/dev/null || date -u +%F)
+MANS       := $(BUILD)/man/warden.8 $(BUILD)/man/warden-policy.5
+DEB        := $(BUILD)/warden_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
+
+# One source per page in docs/man/, which pulls in docs/operations.md,
+# docs/policy.md and the binary's --help (scripts/gen-man.py).
+$(BUILD)/man/%: docs/man/%.md docs/operations.md docs/policy.md scripts/gen-man.py $(BUILD)/warden
+	@mkdir -p $(@D)
+	scripts/gen-man.py $< $(BUILD)/warden $(VERSION) $(MAN_DATE) > $@.md
+	go-md2man -in $@.md -out $@.tmp && mv $@.tmp $@
+
+man: $(MANS)
+
+install: $(BUILD)/warden $(MANS)
+	install -D -m 0755 $(BUILD)/warden $(DESTDIR)$(SBINDIR)/warden
+	install -D -m 0644 $(BUILD)/man/warden.8 $(DESTDIR)$(MANDIR)/man8/warden.8
+	install -D -m 0644 $(BUILD)/man/warden-policy.5 $(DESTDIR)$(MANDIR)/man5/warden-policy.5
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		packaging/warden.service.in > $(DESTDIR)$(UNITDIR)/warden.service
+	install -D -m 0644 packaging/warden.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/warden
+	@# the policy is the operator's once installed: never overwritten
+	[ -e $(DESTDIR)$(SYSCONFDIR)/warden/policy.yaml ] || \
+		install -D -m 0644 packaging/policy.yaml $(DESTDIR)$(SYSCONFDIR)/warden/policy.yaml
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/warden $(DESTDIR)$(MANDIR)/man8/warden.8 \
+		$(DESTDIR)$(MANDIR)/man5/warden-policy.5 \
+		$(DESTDIR)$(UNITDIR)/warden.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/warden
+	! cmp -s packaging/policy.yaml $(DESTDIR)$(SYSCONFDIR)/warden/policy.yaml || \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/warden/policy.yaml
+	rmdir $(DESTDIR)$(SYSCONFDIR)/warden 2>/dev/null || true
+
+# A .deb from a staged `make install` and packaging/deb/ (maintainer
+# scripts), assembled by dpkg-deb: no debhelper, no fakeroot.
+deb: $(BUILD)/warden $(MANS)
+	rm -rf $(BUILD)/deb
+	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(BUILD)/deb) \
+		PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system
+	packaging/mkdeb.sh $(BUILD)/deb $(VERSION) $(DEB)
 
 clean:
 	rm -rf $(BUILD)

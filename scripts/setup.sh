@@ -49,9 +49,12 @@ add_backports() {
 add_backports
 apt-get update -qq
 
+# go-md2man: man pages (make man); dpkg-dev: dpkg-shlibdeps for make deb;
+# man-db, logrotate: test_install.sh checks `man warden` and the rotation config.
 base_pkgs=(make gcc clang llvm pkg-config libelf-dev zlib1g-dev libzstd-dev
 	libyaml-dev libcmocka-dev iproute2 python3 util-linux procps
-	dnsmasq-base netcat-openbsd strace libclang-rt-14-dev valgrind)
+	dnsmasq-base netcat-openbsd strace libclang-rt-14-dev valgrind
+	go-md2man man-db dpkg-dev logrotate)
 bpf_pkgs=(libbpf-dev bpftool)
 bench_pkgs=(libbpf-tools bpftrace auditd xdp-tools nftables iptables hyperfine
 	python3-matplotlib)

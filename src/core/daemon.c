@@ -17,6 +17,7 @@
 #include "core/agent.h"
 #include "lib/cgroup.h"
 #include "core/control.h"
+#include "core/notify.h"
 #include "cmd/commands.h"
 #include "lib/log.h"
 #include "core/preflight.h"
@@ -496,9 +497,11 @@ static bool on_signal(struct daemon *dm)
 	struct signalfd_siginfo si;
 
 	while (read(dm->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP)
+		if (si.ssi_signo == SIGHUP) {
+			notify_reloading();
 			reload(dm);
-		else
+			notify_ready();	/* the old policy, if the new one failed */
+		} else
 			return false;
 	}
 	return true;
@@ -578,7 +581,9 @@ int cmd_daemon(int argc, char **argv)
 		log_info("ready: enforcing policy \"%s\" (%zu rules)",
 			 dm.agent.active->name ? dm.agent.active->name : dm.agent.active->file,
 			 dm.agent.active->nrules);
+		notify_ready();
 		err = event_loop(&dm);
+		notify_stopping();
 		emit_stats(&dm, true);
 	}
 	control_close();
