@@ -104,21 +104,21 @@ static int bench_warden(long n)
 		fprintf(stderr, "cannot load ingress.bpf.o: %s\n", strerror(errno));
 		return 1;
 	}
-	bpf_map_update_elem(bpf_map__fd(skel->maps.iface_cfg), &ik, &cfg, 0);
-	bpf_map_update_elem(bpf_map__fd(skel->maps.rule_sets), &zero, &allow, 0);
-	bpf_map_update_elem(bpf_map__fd(skel->maps.rule_sets), &one, &drop, 0);
+	bpf_map_update_elem(bpf_map__fd(skel->maps.ing_iface_cfg), &ik, &cfg, 0);
+	bpf_map_update_elem(bpf_map__fd(skel->maps.ing_rule_sets), &zero, &allow, 0);
+	bpf_map_update_elem(bpf_map__fd(skel->maps.ing_rule_sets), &one, &drop, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (fill_prefixes(bpf_map__fd(skel->maps.prefixes_v4), n)) {
+	if (fill_prefixes(bpf_map__fd(skel->maps.ing_prefix_v4), n)) {
 		fprintf(stderr, "filling the trie: %s\n", strerror(errno));
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	bpf_map_update_elem(bpf_map__fd(skel->maps.prefixes_v4), &k, &one, 0);
+	bpf_map_update_elem(bpf_map__fd(skel->maps.ing_prefix_v4), &k, &one, 0);
 	/* ctx ingress_ifindex stays 0 in test runs: key the config on it */
 	ik.ifindex = 0;
-	bpf_map_update_elem(bpf_map__fd(skel->maps.iface_cfg), &ik, &cfg, 0);
+	bpf_map_update_elem(bpf_map__fd(skel->maps.ing_iface_cfg), &ik, &cfg, 0);
 	k.scope = INGRESS_SCOPE(0, 0);
-	bpf_map_update_elem(bpf_map__fd(skel->maps.prefixes_v4), &k, &one, 0);
+	bpf_map_update_elem(bpf_map__fd(skel->maps.ing_prefix_v4), &k, &one, 0);
 	ns = run_prog(bpf_program__fd(skel->progs.ingress_xdp));
 	printf("%ld %.3f\n", ns, (double)(t1.tv_sec - t0.tv_sec) +
 	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);

@@ -27,7 +27,7 @@ struct {
 	__uint(max_entries, 2 * 256);
 	__type(key, struct ingress_iface_key);
 	__type(value, struct ingress_iface_cfg);
-} iface_cfg SEC(".maps");
+} ing_iface_cfg SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -35,7 +35,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct ingress_key4);
 	__type(value, __u32);			/* rule set id */
-} prefixes_v4 SEC(".maps");
+} ing_prefix_v4 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -43,7 +43,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct ingress_key6);
 	__type(value, __u32);
-} prefixes_v6 SEC(".maps");
+} ing_prefix_v6 SEC(".maps");
 
 /* key: gen * INGRESS_MAX_SETS + set id */
 struct {
@@ -51,7 +51,7 @@ struct {
 	__uint(max_entries, INGRESS_GENS * INGRESS_MAX_SETS);
 	__type(key, __u32);
 	__type(value, struct ingress_set);
-} rule_sets SEC(".maps");
+} ing_rule_sets SEC(".maps");
 
 /* key: gen * INGRESS_MAX_RULES + rule id */
 struct {
@@ -59,26 +59,26 @@ struct {
 	__uint(max_entries, INGRESS_GENS * INGRESS_MAX_RULES);
 	__type(key, __u32);
 	__type(value, struct ingress_counter);
-} rule_counters SEC(".maps");
+} ing_counters SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);
-} drop_events SEC(".maps");
+} ing_events SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct ingress_budget);
-} event_budget SEC(".maps");
+} ing_budget SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, INGRESS_LOSS__COUNT);
 	__type(key, __u32);
 	__type(value, __u64);
-} ingress_losses SEC(".maps");
+} ing_losses SEC(".maps");
 
 /* What parsing found; addresses in network byte order. */
 struct parsed {
@@ -97,7 +97,7 @@ struct verdict {
 
 static __always_inline void count_loss(__u32 site, __u64 n)
 {
-	__u64 *v = bpf_map_lookup_elem(&ingress_losses, &site);
+	__u64 *v = bpf_map_lookup_elem(&ing_losses, &site);
 
 	if (v)
 		*v += n;
@@ -106,7 +106,7 @@ static __always_inline void count_loss(__u32 site, __u64 n)
 static __always_inline void count_rule(__u32 gen, __u16 rule, __u32 len)
 {
 	__u32 key = gen * INGRESS_MAX_RULES + rule;
-	struct ingress_counter *c = bpf_map_lookup_elem(&rule_counters, &key);
+	struct ingress_counter *c = bpf_map_lookup_elem(&ing_counters, &key);
 
 	if (c) {
 		c->packets++;
@@ -118,7 +118,7 @@ static __always_inline void count_rule(__u32 gen, __u16 rule, __u32 len)
 static __always_inline bool event_allowed(__u32 rate, __u64 *suppressed)
 {
 	__u32 zero = 0;
-	struct ingress_budget *b = bpf_map_lookup_elem(&event_budget, &zero);
+	struct ingress_budget *b = bpf_map_lookup_elem(&ing_budget, &zero);
 	__u64 now = bpf_ktime_get_boot_ns(), cap = (__u64)rate * 1000000000ULL;
 
 	if (!b || !rate)
@@ -147,7 +147,7 @@ static __always_inline void emit_drop(const struct parsed *p, __u32 ifindex,
 
 	if (!event_allowed(rate, &suppressed))
 		return;
-	e = bpf_ringbuf_reserve(&drop_events, sizeof(*e), 0);
+	e = bpf_ringbuf_reserve(&ing_events, sizeof(*e), 0);
 	if (!e) {
 		count_loss(INGRESS_LOSS_RINGBUF, 1);
 		return;
@@ -309,7 +309,7 @@ lookup_set(const struct parsed *p, __u32 gen, __u32 ifindex)
 		};
 
 		__builtin_memcpy(k4.addr, p->src, 4);
-		set = bpf_map_lookup_elem(&prefixes_v4, &k4);
+		set = bpf_map_lookup_elem(&ing_prefix_v4, &k4);
 	} else {
 		struct ingress_key6 k6 = {
 			.prefixlen = INGRESS_SCOPE_BITS + 128,
@@ -317,12 +317,12 @@ lookup_set(const struct parsed *p, __u32 gen, __u32 ifindex)
 		};
 
 		__builtin_memcpy(k6.addr, p->src, 16);
-		set = bpf_map_lookup_elem(&prefixes_v6, &k6);
+		set = bpf_map_lookup_elem(&ing_prefix_v6, &k6);
 	}
 	if (!set)
 		return NULL;
 	key = gen * INGRESS_MAX_SETS + (*set & (INGRESS_MAX_SETS - 1));
-	return bpf_map_lookup_elem(&rule_sets, &key);
+	return bpf_map_lookup_elem(&ing_rule_sets, &key);
 }
 
 static __always_inline void decide_ip(const struct parsed *p, __u32 gen,
@@ -356,7 +356,7 @@ static __always_inline int filter(void *data, void *data_end, __u32 ifindex,
 {
 	__u32 gen = active_gen & 1;
 	struct ingress_iface_key k = { .gen = gen, .ifindex = ifindex };
-	struct ingress_iface_cfg *cfg = bpf_map_lookup_elem(&iface_cfg, &k);
+	struct ingress_iface_cfg *cfg = bpf_map_lookup_elem(&ing_iface_cfg, &k);
 	struct cursor c = { .pos = data, .end = data_end };
 	struct parsed p = {};
 	struct verdict v;

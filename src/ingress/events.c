@@ -5,6 +5,7 @@
 #include "warden/ingress_abi.h"
 #include "ingress/internal.h"
 #include "lib/output.h"
+#include "policy/policy.h"
 
 static const char *proto_name(__u8 proto, char *buf, size_t len)
 {
@@ -18,6 +19,27 @@ static const char *proto_name(__u8 proto, char *buf, size_t len)
 	return buf;
 }
 
+/* The name the policy gave ifindex, else the kernel's (buf: IF_NAMESIZE). */
+static const char *iface_name(const struct ingress_state *s, __u32 ifindex,
+			      char *buf)
+{
+	for (int i = 0; i < s->natt; i++)
+		if (s->att[i].ifindex == ifindex)
+			return s->att[i].name;
+	if (!if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
+	return buf;
+}
+
+const char *ingress_gen_rule_name(const struct ingress_state *s, __u32 gen,
+				  __u32 id, char *buf, size_t len)
+{
+	const struct ingress_gen *g = &s->gens[gen & 1];
+
+	return ingress_rule_name(g->p ? g->p->ingress : NULL,
+				 g->c.rules ? &g->c : NULL, id, buf, len);
+}
+
 static void addr_text(const struct ingress_event *e, const __u8 *a,
 		      char *buf, size_t len)
 {
@@ -29,6 +51,7 @@ static void addr_text(const struct ingress_event *e, const __u8 *a,
 int ingress_event_cb(void *ctx, void *data, size_t size)
 {
 	static struct jbuf j;
+	const struct ingress_state *s = ctx;
 	const struct ingress_event *e = data;
 	char ifname[IF_NAMESIZE], rule[80], src[INET6_ADDRSTRLEN],
 	     dst[INET6_ADDRSTRLEN], pbuf[8], text[512];
@@ -37,8 +60,8 @@ int ingress_event_cb(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	/* both return their own string or the buffer they filled */
-	iface = ingress_iface_name(e->ifindex, ifname);
-	rule_name = ingress_rule_name_of_gen(e->gen, e->rule, rule, sizeof(rule));
+	iface = iface_name(s, e->ifindex, ifname);
+	rule_name = ingress_gen_rule_name(s, e->gen, e->rule, rule, sizeof(rule));
 	proto = proto_name(e->proto, pbuf, sizeof(pbuf));
 	output_begin(&j, "ingress_drop", e->ktime);
 	jb_kstr(&j, "interface", iface);

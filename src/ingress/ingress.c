@@ -1,7 +1,6 @@
-/* The ingress module: loads bpf/ingress.bpf.c, writes each policy into the
- * generation not in use, attaches to the interfaces the policy names and
- * flips the generation at commit. The old generation is cleared a tick
- * later, when no packet can still be using it. */
+/* The ingress module: loads bpf/ingress/ingress.bpf.c, writes each policy
+ * into the generation not in use, attaches to the interfaces the policy
+ * names and switches generations at commit (core/generation.c). */
 #include <errno.h>
 #include <net/if.h>
 #include <stdlib.h>
@@ -14,69 +13,63 @@
 #include "ingress/internal.h"
 #include "lib/log.h"
 #include "lib/percpu.h"
+#include "core/generation.h"
 #include "core/module.h"
+#include "core/objload.h"
 #include "policy/policy.h"
 #include "ingress.skel.h"
 
-#define MAX_ATTACH	64
-
-struct gen_state {
-	const struct policy *p;
-	struct ingress_compiled c;
-	__u32 *ifindex;		/* per compiled interface */
-};
-
-static struct ingress_bpf *skel;
-static struct ingress_maps maps;
-static struct ingress_attachment att[MAX_ATTACH];
-static bool deferred[MAX_ATTACH];	/* attach at commit (XDP mode swap) */
-static int natt;
-static struct gen_state gens[INGRESS_GENS];
-static __u32 staged_gen;
-static bool staged, clear_pending;
+static struct ingress_state st;
 
 static bool wanted(const struct policy *p)
 {
 	return p->ingress != NULL;
 }
 
-static __u32 active_gen(void)
+static void free_gen(struct ingress_gen *g)
 {
-	return skel->bss->active_gen & 1;
+	ingress_compiled_free(&g->c);
+	free(g->ifindex);
+	memset(g, 0, sizeof(*g));
+}
+
+/* The generation protocol's clear callback. */
+static int clear_gen(void *ctx, __u32 gen)
+{
+	struct ingress_state *s = ctx;
+	struct ingress_gen *g = &s->gens[gen];
+
+	if (g->ifindex)
+		ingress_maps_clear(&s->maps, &g->c, g->ifindex, gen);
+	free_gen(g);
+	return 0;
 }
 
 static int ingress_load(struct ring_buffer **rb)
 {
+	struct ingress_bpf *skel = ingress_bpf__open();
 	int err;
 
-	skel = ingress_bpf__open_and_load();
-	if (!skel) {
-		err = -errno;
-		log_err("loading the ingress filter programs failed: %s; run "
-			"with -vv for the verifier log", strerror(-err));
+	if (!skel)
+		return obj_load_failed(NULL, "the ingress filter programs", -errno);
+	err = ingress_bpf__load(skel);
+	if (err) {
+		obj_load_failed(skel->obj, "the ingress filter programs", err);
+		ingress_bpf__destroy(skel);
 		return err;
 	}
-	maps = (struct ingress_maps){
-		.cfg = bpf_map__fd(skel->maps.iface_cfg),
-		.v4 = bpf_map__fd(skel->maps.prefixes_v4),
-		.v6 = bpf_map__fd(skel->maps.prefixes_v6),
-		.sets = bpf_map__fd(skel->maps.rule_sets),
-		.counters = bpf_map__fd(skel->maps.rule_counters),
-		.losses = bpf_map__fd(skel->maps.ingress_losses),
+	st.skel = skel;
+	st.maps = (struct ingress_maps){
+		.cfg = bpf_map__fd(skel->maps.ing_iface_cfg),
+		.v4 = bpf_map__fd(skel->maps.ing_prefix_v4),
+		.v6 = bpf_map__fd(skel->maps.ing_prefix_v6),
+		.sets = bpf_map__fd(skel->maps.ing_rule_sets),
+		.counters = bpf_map__fd(skel->maps.ing_counters),
+		.losses = bpf_map__fd(skel->maps.ing_losses),
 	};
-	return rb_add(rb, bpf_map__fd(skel->maps.drop_events),
-		      ingress_event_cb, NULL);
-}
-
-static void clear_gen(__u32 gen)
-{
-	struct gen_state *g = &gens[gen];
-
-	if (g->ifindex)
-		ingress_maps_clear(&maps, &g->c, g->ifindex, gen);
-	ingress_compiled_free(&g->c);
-	free(g->ifindex);
-	memset(g, 0, sizeof(*g));
+	gen_init(&st.gen, &skel->bss->active_gen, clear_gen, &st);
+	return rb_add(rb, bpf_map__fd(skel->maps.ing_events),
+		      ingress_event_cb, &st);
 }
 
 static int resolve_ifindexes(const struct ingress_policy *ip, __u32 *out,
@@ -99,18 +92,24 @@ static int resolve_ifindexes(const struct ingress_policy *ip, __u32 *out,
 
 static struct ingress_attachment *find_att(__u32 ifindex, int mode)
 {
-	for (int i = 0; i < natt; i++)
-		if (att[i].ifindex == ifindex &&
-		    (mode < 0 || att[i].mode == (enum ingress_mode)mode))
-			return &att[i];
+	for (int i = 0; i < st.natt; i++)
+		if (st.att[i].ifindex == ifindex &&
+		    (mode < 0 || st.att[i].mode == (enum ingress_mode)mode))
+			return &st.att[i];
 	return NULL;
 }
 
 static void drop_att(int i)
 {
-	ingress_detach(&att[i]);
-	att[i] = att[--natt];
-	deferred[i] = deferred[natt];
+	ingress_detach(&st.att[i]);
+	st.att[i] = st.att[--st.natt];
+	st.deferred[i] = st.deferred[st.natt];
+}
+
+static int attach_filter(struct ingress_attachment *a)
+{
+	return ingress_attach(a, bpf_program__fd(st.skel->progs.ingress_xdp),
+			      bpf_program__fd(st.skel->progs.ingress_tc));
 }
 
 /* Keep, or newly attach, the filter on f's interface for the staged gen. */
@@ -124,22 +123,22 @@ static int stage_iface(const struct ingress_iface *f, __u32 ifindex,
 		a->in_staged = true;
 		return 0;
 	}
-	if (natt == MAX_ATTACH) {
-		diag_add(d, f->line, f->col, "more than %d interfaces", MAX_ATTACH);
+	if (st.natt == INGRESS_MAX_ATTACH) {
+		diag_add(d, f->line, f->col, "more than %d interfaces",
+			 INGRESS_MAX_ATTACH);
 		return -E2BIG;
 	}
-	a = &att[natt];
+	a = &st.att[st.natt];
 	memset(a, 0, sizeof(*a));
 	snprintf(a->name, sizeof(a->name), "%s", f->name);
 	a->ifindex = ifindex;
 	a->mode = f->mode;
 	a->in_staged = true;
-	err = ingress_attach(a, bpf_program__fd(skel->progs.ingress_xdp),
-			     bpf_program__fd(skel->progs.ingress_tc));
-	deferred[natt] = false;
+	err = attach_filter(a);
+	st.deferred[st.natt] = false;
 	if (err && find_att(ifindex, -1) && f->mode != MODE_TC) {
 		/* native and generic XDP cannot coexist: swap at commit */
-		deferred[natt++] = true;
+		st.deferred[st.natt++] = true;
 		return 0;
 	}
 	if (err) {
@@ -148,14 +147,14 @@ static int stage_iface(const struct ingress_iface *f, __u32 ifindex,
 			 ingress_mode_name(f->mode), strerror(-err));
 		return err;
 	}
-	natt++;
+	st.natt++;
 	return 0;
 }
 
-static int stage_policy(const struct policy *p, struct diags *d)
+static int stage_policy(const struct policy *p, __u32 gen, struct diags *d)
 {
 	const struct ingress_policy *ip = p->ingress;
-	struct gen_state *g = &gens[staged_gen];
+	struct ingress_gen *g = &st.gens[gen];
 	int err;
 
 	g->ifindex = calloc(ip->n ? ip->n : 1, sizeof(*g->ifindex));
@@ -165,7 +164,7 @@ static int stage_policy(const struct policy *p, struct diags *d)
 	      ingress_compile(ip, &g->c, d);
 	if (err)
 		return err;
-	err = ingress_maps_write(&maps, &g->c, g->ifindex, staged_gen);
+	err = ingress_maps_write(&st.maps, &g->c, g->ifindex, gen);
 	if (err) {
 		diag_add(d, 0, 0, "cannot write the ingress maps: %s",
 			 strerror(-err));
@@ -176,47 +175,59 @@ static int stage_policy(const struct policy *p, struct diags *d)
 	return err;
 }
 
+static void ingress_abort(void)
+{
+	if (!st.gen.staging)
+		return;
+	for (int i = st.natt - 1; i >= 0; i--)
+		if (!st.att[i].in_active)
+			drop_att(i);
+	gen_abort(&st.gen);	/* its maps are cleared on the next tick */
+}
+
 static int ingress_prepare(const struct policy *p, struct diags *d)
 {
 	struct timespec t0, t1;
-	int err;
+	__u32 gen;
+	int err = gen_stage(&st.gen, &gen);
 
-	if (clear_pending) {
-		clear_gen(!active_gen());
-		clear_pending = false;
+	if (err) {
+		diag_add(d, 0, 0, "cannot clear the old ingress maps: %s",
+			 strerror(-err));
+		return err;
 	}
-	staged_gen = !active_gen();
-	for (int i = 0; i < natt; i++)
-		att[i].in_staged = false;
-	gens[staged_gen].p = p;
-	staged = true;
+	for (int i = 0; i < st.natt; i++)
+		st.att[i].in_staged = false;
+	st.gens[gen].p = p;
 	if (!p->ingress)
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = stage_policy(p, d);
+	err = stage_policy(p, gen, d);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (!err)
-		log_info("ingress: policy staged in %.3f s",
-			 (double)(t1.tv_sec - t0.tv_sec) +
-			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	return err;
+	if (err) {
+		ingress_abort();	/* the agent aborts only modules that staged */
+		return err;
+	}
+	log_info("ingress: policy staged in %.3f s",
+		 (double)(t1.tv_sec - t0.tv_sec) +
+		 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
 }
 
-/* After the flip: detach what the new policy no longer names, finish the
- * XDP mode swaps, and say which mode each interface runs in. */
+/* After the switch: detach what the new policy no longer names, finish
+ * the XDP mode swaps, and say which mode each interface runs in. */
 static void settle_attachments(void)
 {
-	for (int i = natt - 1; i >= 0; i--)
-		if (!att[i].in_staged)
+	for (int i = st.natt - 1; i >= 0; i--)
+		if (!st.att[i].in_staged)
 			drop_att(i);
-	for (int i = 0; i < natt; i++) {
-		struct ingress_attachment *a = &att[i];
+	for (int i = 0; i < st.natt; i++) {
+		struct ingress_attachment *a = &st.att[i];
 		int err;
 
-		if (deferred[i]) {
-			deferred[i] = false;
-			err = ingress_attach(a, bpf_program__fd(skel->progs.ingress_xdp),
-					     bpf_program__fd(skel->progs.ingress_tc));
+		if (st.deferred[i]) {
+			st.deferred[i] = false;
+			err = attach_filter(a);
 			if (err)
 				log_err("ingress: cannot attach to %s in mode %s: %s",
 					a->name, ingress_mode_name(a->mode),
@@ -231,76 +242,41 @@ static void settle_attachments(void)
 
 static void ingress_commit(void)
 {
-	if (!staged)
+	if (!st.gen.staging)
 		return;
-	__atomic_store_n(&skel->bss->active_gen, staged_gen, __ATOMIC_SEQ_CST);
-	staged = false;
+	gen_commit(&st.gen);
 	settle_attachments();
-	clear_pending = true;
-}
-
-static void ingress_abort(void)
-{
-	if (!staged)
-		return;
-	staged = false;
-	for (int i = natt - 1; i >= 0; i--)
-		if (!att[i].in_active)
-			drop_att(i);
-	clear_gen(staged_gen);
 }
 
 static void ingress_tick(void)
 {
-	if (clear_pending && !staged) {
-		clear_gen(!active_gen());
-		clear_pending = false;
-	}
+	int err = gen_tick(&st.gen);
+
+	if (err)
+		log_warn("ingress: cannot clear the previous policy's maps: %s",
+			 strerror(-err));
 }
 
 static void ingress_unload(void)
 {
-	while (natt)
-		drop_att(natt - 1);
-	for (int g = 0; g < INGRESS_GENS; g++) {
-		ingress_compiled_free(&gens[g].c);
-		free(gens[g].ifindex);
-		memset(&gens[g], 0, sizeof(gens[g]));
-	}
-	ingress_bpf__destroy(skel);
-	skel = NULL;
-	clear_pending = staged = false;
+	while (st.natt)
+		drop_att(st.natt - 1);
+	for (int g = 0; g < INGRESS_GENS; g++)
+		free_gen(&st.gens[g]);
+	ingress_bpf__destroy(st.skel);
+	memset(&st, 0, sizeof(st));
 }
 
-/* ---- for events and stats ---------------------------------------------- */
-
-const char *ingress_iface_name(__u32 ifindex, char *buf)
-{
-	for (int i = 0; i < natt; i++)
-		if (att[i].ifindex == ifindex)
-			return att[i].name;
-	if (!if_indextoname(ifindex, buf))
-		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
-	return buf;
-}
-
-const char *ingress_rule_name_of_gen(__u32 gen, __u32 id, char *buf,
-				     size_t len)
-{
-	const struct gen_state *g = &gens[gen & 1];
-
-	return ingress_rule_name(g->p ? g->p->ingress : NULL,
-				 g->c.rules ? &g->c : NULL, id, buf, len);
-}
+/* ---- stats ------------------------------------------------------------- */
 
 static void stats_rule(struct jbuf *j, __u32 gen, __u32 id, __u8 action)
 {
 	struct ingress_counter sum;
 	char name[80];
 
-	ingress_counter_read(&maps, gen, id, &sum);
+	ingress_counter_read(&st.maps, gen, id, &sum);
 	jb_obj_open(j);
-	jb_kstr(j, "rule", ingress_rule_name_of_gen(gen, id, name, sizeof(name)));
+	jb_kstr(j, "rule", ingress_gen_rule_name(&st, gen, id, name, sizeof(name)));
 	jb_kstr(j, "action", ingress_action_name(action));
 	jb_ku64(j, "packets", sum.packets);
 	jb_ku64(j, "bytes", sum.bytes);
@@ -309,7 +285,7 @@ static void stats_rule(struct jbuf *j, __u32 gen, __u32 id, __u8 action)
 
 static void stats_iface(struct jbuf *j, __u32 gen, size_t i)
 {
-	const struct gen_state *g = &gens[gen];
+	const struct ingress_gen *g = &st.gens[gen];
 	const struct ingress_iface *f = &g->p->ingress->ifaces[i];
 	const struct ingress_compiled_iface *ci = &g->c.ifaces[i];
 	struct ingress_attachment *a = find_att(g->ifindex[i], (int)f->mode);
@@ -333,16 +309,16 @@ static void stats_iface(struct jbuf *j, __u32 gen, size_t i)
 /* Drop events held back by the rate limit are sampling, not loss. */
 static uint64_t ingress_lost(void)
 {
-	return percpu_sum(maps.losses, INGRESS_LOSS_RINGBUF);
+	return percpu_sum(st.maps.losses, INGRESS_LOSS_RINGBUF);
 }
 
 static void ingress_stats(struct jbuf *j)
 {
-	__u32 gen = active_gen();
-	const struct gen_state *g = &gens[gen];
+	__u32 gen = gen_active(&st.gen);
+	const struct ingress_gen *g = &st.gens[gen];
 
-	jb_ku64(j, "ingress_ringbuf_full", percpu_sum(maps.losses, INGRESS_LOSS_RINGBUF));
-	jb_ku64(j, "ingress_events_rate_limited", percpu_sum(maps.losses, INGRESS_LOSS_RATE));
+	jb_ku64(j, "ingress_ringbuf_full", percpu_sum(st.maps.losses, INGRESS_LOSS_RINGBUF));
+	jb_ku64(j, "ingress_events_rate_limited", percpu_sum(st.maps.losses, INGRESS_LOSS_RATE));
 	jb_key(j, "ingress");
 	jb_arr_open(j);
 	for (size_t i = 0; g->p && g->p->ingress && i < g->c.nifaces; i++)

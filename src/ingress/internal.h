@@ -1,16 +1,39 @@
-/* What the ingress module shares between its files. */
-#ifndef WARDEN_INGRESS_MODULE_H
-#define WARDEN_INGRESS_MODULE_H
+/* What the ingress module's own files share: its state, handed to the
+ * ring-buffer callback as its context. */
+#ifndef WARDEN_INGRESS_INTERNAL_H
+#define WARDEN_INGRESS_INTERNAL_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include "core/generation.h"
+#include "ingress/attach.h"
+#include "ingress/ingress.h"
+#include "ingress/maps.h"
 
-extern struct module ingress_module;
+#define INGRESS_MAX_ATTACH	64
 
-/* Ring buffer callback for struct ingress_event. */
+struct policy;
+
+/* What one generation of the maps holds. */
+struct ingress_gen {
+	const struct policy *p;
+	struct ingress_compiled c;
+	__u32 *ifindex;		/* per compiled interface */
+};
+
+struct ingress_state {
+	struct ingress_bpf *skel;
+	struct ingress_maps maps;
+	struct generation gen;
+	struct ingress_gen gens[INGRESS_GENS];
+	struct ingress_attachment att[INGRESS_MAX_ATTACH];
+	bool deferred[INGRESS_MAX_ATTACH];	/* attach at commit (XDP mode swap) */
+	int natt;
+};
+
+/* Ring buffer callback for struct ingress_event; ctx is the state. */
 int ingress_event_cb(void *ctx, void *data, size_t size);
-/* Name of ifindex (buf holds IF_NAMESIZE bytes). */
-const char *ingress_iface_name(__u32 ifindex, char *buf);
 /* Name of rule id in generation gen. */
-const char *ingress_rule_name_of_gen(__u32 gen, __u32 id, char *buf,
-				     size_t len);
+const char *ingress_gen_rule_name(const struct ingress_state *s, __u32 gen,
+				  __u32 id, char *buf, size_t len);
 #endif
