@@ -71,6 +71,7 @@ struct daemon_opts {
 	enum out_format fmt;
 	int stats_interval;
 	const char *socket_path;
+	const char *pin_dir;
 	gid_t control_gid;
 	bool allow_untrusted;
 };
@@ -114,7 +115,7 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		case 's':
 		case 'S': o->socket_path = optarg; break;
 		case 'U': o->allow_untrusted = true; break;
-		case 'P': pin_root = optarg; break;
+		case 'P': o->pin_dir = optarg; break;
 		case 'g': {
 			struct group *gr = getgrnam(optarg);
 
@@ -543,6 +544,9 @@ static int start(struct daemon *dm)
 
 	err = check_can_load_bpf();
 	if (err)
+		return err;
+	/* before any module loads: they pin under the canonical path */
+	if (dm->o.pin_dir && (err = pin_setup(dm->o.pin_dir)))
 		return err;
 	p = load_policy(dm->o.policy_path, "");
 	if (!p)
