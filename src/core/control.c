@@ -129,6 +129,32 @@ int control_fd(void)
 	return listen_fd;
 }
 
+/* Whether the peer has gid among its supplementary groups (the socket's
+ * mode let it connect through any of them, not only its primary group). */
+static bool peer_in_group(int fd, gid_t gid)
+{
+	socklen_t len = 64 * sizeof(gid_t);
+	gid_t *groups = NULL;
+	bool in = false;
+
+	for (int tries = 0; tries < 2 && !in; tries++) {
+		gid_t *ng = realloc(groups, len);
+
+		if (!ng)
+			break;
+		groups = ng;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) {
+			for (size_t i = 0; i < len / sizeof(gid_t); i++)
+				in = in || groups[i] == gid;
+			break;
+		}
+		if (errno != ERANGE)	/* else len is now the size needed */
+			break;
+	}
+	free(groups);
+	return in;
+}
+
 static bool peer_allowed(int fd)
 {
 	struct ucred cred;
@@ -136,8 +162,10 @@ static bool peer_allowed(int fd)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
 		return false;
-	return cred.uid == 0 ||
-	       (allowed_gid != (gid_t)-1 && cred.gid == allowed_gid);
+	if (cred.uid == 0)
+		return true;
+	return allowed_gid != (gid_t)-1 &&
+	       (cred.gid == allowed_gid || peer_in_group(fd, allowed_gid));
 }
 
 static void send_line(int fd, const char *s, size_t len)

@@ -131,7 +131,7 @@ t_output_planted_links_refused() {
 	done
 	assert_eq "$(cat "$pub/out-owned")" nobody "nobody's file unchanged"
 	# a new file is created, 0600
-	start_warden "$pub/new.jsonl"
+	start_warden "$pub/new.jsonl" --socket "$s/new.sock"
 	assert_eq "$(stat -c '%a %u' "$pub/new.jsonl")" "600 0" "new output file"
 }
 
