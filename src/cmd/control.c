@@ -62,7 +62,11 @@ int cmd_events(int argc, char **argv)
 int cmd_stop(int argc, char **argv)
 {
 	const char *path = socket_arg(argc, argv, "stop",
-		"Ask the running daemon to detach everything and exit.");
+		"Ask the running daemon to exit, as SIGTERM does: it drains its\n"
+		"events, writes the final stats line and detaches its programs.\n"
+		"Returns once the daemon has the request, before it has exited.\n"
+		"A daemon started with --pin DIR leaves its pinned programs\n"
+		"enforcing; `warden cleanup DIR` removes them.");
 
 	return control_request(path, "stop", false);
 }

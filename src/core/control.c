@@ -14,33 +14,57 @@
 #include "core/control.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "lib/safefile.h"
 
 #define MAX_SUBSCRIBERS 16
 
 static int listen_fd = -1;
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static struct stat sock_st;	/* what bind made: removed at exit if still there */
 static gid_t allowed_gid = (gid_t)-1;
 static struct control_handlers handlers;
 static int subscribers[MAX_SUBSCRIBERS];
 static int n_subscribers;
 
-static int make_socket_dir(const char *path, mode_t mode)
+/* The socket's directory, created if missing (no symlink followed):
+ * root's and not world-writable, so nobody else can plant or swap the
+ * socket there. Returns its fd. */
+static int socket_dir(const char *path, mode_t mode)
 {
 	char tmp[PATH_MAX], *dir;
 	struct stat st;
+	int fd;
 
 	snprintf(tmp, sizeof(tmp), "%s", path);
 	dir = dirname(tmp);
-	if (mkdir(dir, mode) && errno != EEXIST)
-		return -errno;
-	if (stat(dir, &st))
-		return -errno;
-	if (st.st_uid != 0 || (st.st_mode & S_IWOTH)) {
+	fd = safe_mkdirs(dir, mode);
+	if (fd < 0) {
+		log_err("control socket directory %s: %s", dir, safe_why(fd));
+		return fd;
+	}
+	if (fstat(fd, &st) || st.st_uid != 0 || (st.st_mode & S_IWOTH)) {
 		log_err("control socket directory %s is not owned by root or is "
 			"world-writable; refusing to use it", dir);
+		close(fd);
 		return -EPERM;
 	}
-	return 0;
+	return fd;
+}
+
+/* A socket root left (a killed daemon) is removed; anything else at
+ * the path is not ours and stays. */
+static int remove_stale_socket(int dirfd, const char *name, const char *path)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode) || st.st_uid != 0) {
+		log_err("%s exists and is not a socket of root's; refusing to "
+			"remove it", path);
+		return -EEXIST;
+	}
+	return unlinkat(dirfd, name, 0) ? -errno : 0;
 }
 
 static bool daemon_alive_at(const struct sockaddr_un *sa)
@@ -57,7 +81,8 @@ int control_listen(const char *path, gid_t gid, const struct control_handlers *h
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	mode_t mode = gid == (gid_t)-1 ? 0600 : 0660;
-	int fd, err;
+	char tmp[PATH_MAX], *name;
+	int fd, dirfd, err;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
@@ -67,23 +92,31 @@ int control_listen(const char *path, gid_t gid, const struct control_handlers *h
 			"give this one --socket PATH)", path);
 		return -EADDRINUSE;
 	}
-	err = make_socket_dir(path, gid == (gid_t)-1 ? 0700 : 0750);
-	if (err)
-		return err;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(path);	/* a stale socket from a killed daemon */
-	/* no window in which the socket exists with looser permissions */
+	dirfd = socket_dir(path, gid == (gid_t)-1 ? 0700 : 0750);
+	if (dirfd < 0)
+		return dirfd;
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	name = basename(tmp);
+	err = remove_stale_socket(dirfd, name, path);
+	fd = err ? -1 : socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		close(dirfd);
+		return err ?: -errno;
+	}
+	/* bind creates the socket with mode 0777 & ~umask: exactly mode,
+	 * no window with looser permissions, no chmod by path after */
 	mode_t old = umask(0777 & ~mode);
 	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (err || chmod(path, mode) ||
-	    (gid != (gid_t)-1 && chown(path, 0, gid)) || listen(fd, 8)) {
+	if (err || fstatat(dirfd, name, &sock_st, AT_SYMLINK_NOFOLLOW) ||
+	    (gid != (gid_t)-1 && fchownat(dirfd, name, 0, gid, AT_SYMLINK_NOFOLLOW)) ||
+	    listen(fd, 8)) {
 		err = -errno;
 		close(fd);
+		close(dirfd);
 		return err;
 	}
+	close(dirfd);
 	snprintf(sock_path, sizeof(sock_path), "%s", path);
 	allowed_gid = gid;
 	handlers = *h;
@@ -96,6 +129,32 @@ int control_fd(void)
 	return listen_fd;
 }
 
+/* Whether the peer has gid among its supplementary groups (the socket's
+ * mode let it connect through any of them, not only its primary group). */
+static bool peer_in_group(int fd, gid_t gid)
+{
+	socklen_t len = 64 * sizeof(gid_t);
+	gid_t *groups = NULL;
+	bool in = false;
+
+	for (int tries = 0; tries < 2 && !in; tries++) {
+		gid_t *ng = realloc(groups, len);
+
+		if (!ng)
+			break;
+		groups = ng;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) {
+			for (size_t i = 0; i < len / sizeof(gid_t); i++)
+				in = in || groups[i] == gid;
+			break;
+		}
+		if (errno != ERANGE)	/* else len is now the size needed */
+			break;
+	}
+	free(groups);
+	return in;
+}
+
 static bool peer_allowed(int fd)
 {
 	struct ucred cred;
@@ -103,8 +162,10 @@ static bool peer_allowed(int fd)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
 		return false;
-	return cred.uid == 0 ||
-	       (allowed_gid != (gid_t)-1 && cred.gid == allowed_gid);
+	if (cred.uid == 0)
+		return true;
+	return allowed_gid != (gid_t)-1 &&
+	       (cred.gid == allowed_gid || peer_in_group(fd, allowed_gid));
 }
 
 static void send_line(int fd, const char *s, size_t len)
@@ -222,8 +283,12 @@ void control_close(void)
 	while (n_subscribers)
 		drop_subscriber(0);
 	if (listen_fd >= 0) {
+		struct stat st;
+
 		close(listen_fd);
-		unlink(sock_path);
+		if (!lstat(sock_path, &st) && st.st_dev == sock_st.st_dev &&
+		    st.st_ino == sock_st.st_ino)
+			unlink(sock_path);
 	}
 	listen_fd = -1;
 }

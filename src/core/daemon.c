@@ -35,36 +35,46 @@ static const char usage[] =
 "                     [--pin DIR] [-v]\n"
 "\n"
 "Load warden's BPF programs, enforce the policy in the kernel and stream\n"
-"events until SIGINT or SIGTERM; then detach everything.\n"
+"events until SIGINT, SIGTERM or `warden stop`; then detach everything\n"
+"that is not pinned (--pin).\n"
 "\n"
 "  -p, --policy FILE        policy to enforce (default: the built-in policy,\n"
 "                           which logs every exec and exit and blocks nothing)\n"
-"  -o, --output FILE        append events to FILE (default: standard output)\n"
+"  -o, --output FILE        append events to FILE (default, or \"-\": standard\n"
+"                           output); a new FILE is created mode 0600. Refused:\n"
+"                           a path through a symlink, a file with other hard\n"
+"                           links or of another user\n"
 "  -f, --format FMT         json (default; one JSON object per line) or text\n"
 "      --stats-interval S   report event-loss counters every S seconds when\n"
 "                           they change (default 10; always at exit)\n"
 "  -s, --socket PATH        control socket for warden status/events/stop and\n"
 "                           policy apply (default " CONTROL_SOCKET_DEFAULT ");\n"
-"                           mode 0600, root only\n"
-"      --control-group GRP  also let members of GRP use the socket (mode 0660)\n"
+"                           mode 0600, root only. Its directory must be root's\n"
+"                           and not world-writable; an old socket of root's\n"
+"                           there is replaced, anything else refused\n"
+"      --control-group GRP  also let members of GRP use the socket (mode 0660;\n"
+"                           its directory must let them reach it)\n"
 "      --allow-untrusted-policy\n"
 "                           accept a policy file that someone other than root\n"
 "                           could modify (refused by default, like sshd's\n"
 "                           StrictModes)\n"
-"      --pin DIR            keep programs, links and maps pinned under DIR (on\n"
-"                           bpffs, e.g. /sys/fs/bpf/warden): enforcement goes\n"
-"                           on if the daemon dies, a restarted daemon adopts\n"
-"                           it with no gap; `warden cleanup DIR` removes it\n"
+"      --pin DIR            pin the process module's links and maps under DIR\n"
+"                           (made if missing, inside an existing bpffs\n"
+"                           directory, e.g. /sys/fs/bpf/warden): its\n"
+"                           enforcement goes on when the daemon exits or dies,\n"
+"                           a restarted daemon adopts it with no gap, and\n"
+"                           `warden cleanup DIR` removes it\n"
 "  -v, --verbose            more detail; -vv adds libbpf's and the verifier's\n"
 "\n"
 "Signals: SIGHUP (or saving the policy file) reloads the policy. A policy\n"
 "with errors is rejected with FILE:LINE:COL messages and the running policy\n"
 "stays in force. The switch to a good one is atomic.\n"
 "\n"
-"Examples:\n"
+"Examples (from the source tree):\n"
 "  warden daemon                                  # observe, JSON to stdout\n"
-"  warden daemon -p examples/kill-tool.yaml -f text\n"
-"  warden daemon -p /etc/warden/policy.yaml -o /var/log/warden.jsonl\n";
+"  warden daemon -p examples/block-netcat.yaml -f text\n"
+"  warden daemon -p examples/protect-webserver.yaml -o /var/log/warden.jsonl\n"
+"  warden daemon -p examples/egress-allowlist.yaml --pin /sys/fs/bpf/warden\n";
 
 struct daemon_opts {
 	const char *policy_path;
@@ -72,6 +82,7 @@ struct daemon_opts {
 	enum out_format fmt;
 	int stats_interval;
 	const char *socket_path;
+	const char *pin_dir;
 	gid_t control_gid;
 	bool allow_untrusted;
 };
@@ -115,7 +126,7 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		case 's':
 		case 'S': o->socket_path = optarg; break;
 		case 'U': o->allow_untrusted = true; break;
-		case 'P': pin_root = optarg; break;
+		case 'P': o->pin_dir = optarg; break;
 		case 'g': {
 			struct group *gr = getgrnam(optarg);
 
@@ -546,6 +557,9 @@ static int start(struct daemon *dm)
 
 	err = check_can_load_bpf();
 	if (err)
+		return err;
+	/* before any module loads: they pin under the canonical path */
+	if (dm->o.pin_dir && (err = pin_setup(dm->o.pin_dir)))
 		return err;
 	p = load_policy(dm->o.policy_path, "");
 	if (!p)

@@ -142,7 +142,7 @@ void jb_arr_close(struct jbuf *j)
 /* Length of the valid UTF-8 multi-byte sequence at s (2..4), or 0 if the
  * bytes there are not one: overlong forms, surrogates (U+D800..U+DFFF),
  * code points above U+10FFFF and truncated sequences are all rejected. */
-static size_t utf8_seq_len(const unsigned char *s, size_t avail)
+size_t utf8_seq_len(const unsigned char *s, size_t avail)
 {
 	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
 	size_t len;

@@ -16,6 +16,9 @@ struct jbuf {
 	bool oom;		/* an allocation failed: output is incomplete */
 };
 
+/* Length of the valid UTF-8 multi-byte sequence at s (2..4), or 0. */
+size_t utf8_seq_len(const unsigned char *s, size_t avail);
+
 void jb_init(struct jbuf *j);
 void jb_free(struct jbuf *j);
 void jb_reset(struct jbuf *j);		/* empty, keep the allocation */

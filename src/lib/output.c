@@ -8,6 +8,7 @@
 #include "lib/cgroup.h"
 #include "lib/log.h"
 #include "lib/output.h"
+#include "lib/safefile.h"
 
 struct output out = { .fd = -1 };
 
@@ -29,11 +30,12 @@ int output_open(const char *path, enum out_format fmt)
 	out.fmt = fmt;
 	out.fd = STDOUT_FILENO;
 	if (path && strcmp(path, "-") != 0) {
-		out.fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		/* root appends here: never through a link someone planted */
+		out.fd = safe_open_write(path, SAFE_APPEND, 0600);
 		if (out.fd < 0) {
-			int err = -errno;
+			int err = out.fd;
 
-			log_err("cannot open output %s: %s", path, strerror(errno));
+			log_err("cannot open output %s: %s", path, safe_why(err));
 			return err;
 		}
 	}

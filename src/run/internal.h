@@ -99,6 +99,7 @@ struct rep_meta {
 	const struct run_policy *rp;	/* the policy it ran under */
 };
 void rep_summary(FILE *f, const struct rep_meta *m);
-int rep_write_json(const char *path, const struct rep_meta *m);
-int rep_write_learned(const char *path, const struct rep_meta *m);
+/* Through an fd opened before the step started (safe_open_write). */
+int rep_write_json(int fd, const struct rep_meta *m);
+int rep_write_learned(int fd, const struct rep_meta *m);
 #endif

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/safefile.h"
 #include "run/report.h"
 #include "process/syscalls.h"
 
@@ -111,15 +112,20 @@ static void yaml_list(FILE *f, const char *indent, const char *key,
 		      const struct list *l)
 {
 	fprintf(f, "%s%s:%s\n", indent, key, l->n ? "" : " []");
-	for (size_t i = 0; i < l->n; i++)
-		fprintf(f, "%s  - \"%s\"\n", indent, l->v[i]);
+	for (size_t i = 0; i < l->n; i++) {
+		fprintf(f, "%s  - ", indent);
+		safe_put_yaml(f, l->v[i]);	/* a path may hold " or a newline */
+		fputc('\n', f);
+	}
 }
 
-int rep_write_learned(const char *path, const struct rep_meta *m)
+int rep_write_learned(int fd, const struct rep_meta *m)
 {
 	struct list bins = { 0 }, writes = { 0 }, net = { 0 }, secrets = { 0 };
-	FILE *f = fopen(path, "w");
-	int err = 0;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int err;
 
 	if (!f)
 		return -errno;
@@ -131,8 +137,10 @@ int rep_write_learned(const char *path, const struct rep_meta *m)
 	for (size_t i = 0; i < m->rp->secrets.n; i++)
 		add(&secrets, m->rp->secrets.v[i]);
 	fprintf(f, "# Learned by `warden run --learn` from:");
-	for (int i = 0; m->argv[i]; i++)
-		fprintf(f, " %s", m->argv[i]);
+	for (int i = 0; m->argv[i]; i++) {
+		fputc(' ', f);
+		safe_put_shell(f, m->argv[i]);	/* escaped: one line, whatever it holds */
+	}
 	fprintf(f, "\nrun:\n  mode: enforce\n  exec:\n");
 	yaml_list(f, "    ", "allow", &bins);
 	fprintf(f, "  files:\n");
@@ -145,8 +153,8 @@ int rep_write_learned(const char *path, const struct rep_meta *m)
 	for (size_t i = 0; i < m->rp->nsyscalls; i++)
 		fprintf(f, "%s%s", i ? ", " : "", syscall_name(m->rp->syscalls[i]));
 	fprintf(f, "]\n");
-	if (fclose(f))
-		err = -errno;
+	err = fclose(f) ? -errno : safe_rewrite(fd, text, len);
+	free(text);
 	free_list(&bins);
 	free_list(&writes);
 	free_list(&net);

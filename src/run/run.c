@@ -20,6 +20,7 @@
 #include "core/agent.h"
 #include "lib/cgroup.h"
 #include "lib/log.h"
+#include "lib/safefile.h"
 #include "core/preflight.h"
 #include "process/process.h"
 #include "warden/process_abi.h"
@@ -62,6 +63,7 @@ struct run {
 	struct run_cgroup cg;
 	struct agent agent;
 	int epfd, sigfd, notif_fd, timerfd;
+	int report_fd, learn_fd;	/* opened before the step starts */
 	pid_t child;
 	int child_status;
 	bool child_done;
@@ -538,6 +540,19 @@ static int exit_status(struct run *r)
 	return WEXITSTATUS(st);
 }
 
+/* The step may have replaced the file at path meanwhile (it may write
+ * there): what we wrote is then in the file we opened, not at path. */
+static void check_output_path(int fd, const char *path)
+{
+	if (fd < 0)
+		return;
+	if (!safe_still_at(fd, path))
+		log_warn("run: %s was replaced during the run (by the step?); "
+			 "left alone, the report went to the file opened at the "
+			 "start", path);
+	close(fd);
+}
+
 static void finish(struct run *r, int status)
 {
 	struct timespec t1;
@@ -552,17 +567,34 @@ static void finish(struct run *r, int status)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	m.seconds = (t1.tv_sec - r->t0.tv_sec) + (t1.tv_nsec - r->t0.tv_nsec) / 1e9;
 	rep_summary(stderr, &m);
-	if (r->o.report && (err = rep_write_json(r->o.report, &m)))
+	if (r->report_fd >= 0 && (err = rep_write_json(r->report_fd, &m)))
 		log_err("run: cannot write the report %s: %s", r->o.report, strerror(-err));
-	if (r->o.learn && (err = rep_write_learned(r->o.learn, &m)))
+	if (r->learn_fd >= 0 && (err = rep_write_learned(r->learn_fd, &m)))
 		log_err("run: cannot write the learned policy %s: %s",
 			r->o.learn, strerror(-err));
+	check_output_path(r->report_fd, r->o.report);
+	check_output_path(r->learn_fd, r->o.learn);
+}
+
+/* --report and --learn are opened before the step exists, so it cannot
+ * plant a link at the path for root to write through; the end of the
+ * run writes through these fds. 0 or -errno after a message. */
+static int open_output(const char *path, const char *what, int *fd)
+{
+	*fd = -1;
+	if (!path)
+		return 0;
+	*fd = safe_open_write(path, SAFE_REPLACE, 0644);
+	if (*fd >= 0)
+		return 0;
+	log_err("run: cannot open the %s %s: %s", what, path, safe_why(*fd));
+	return *fd;
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct run r = { .epfd = -1, .sigfd = -1, .notif_fd = -1, .timerfd = -1,
-			 .cg.dirfd = -1 };
+			 .report_fd = -1, .learn_fd = -1, .cg.dirfd = -1 };
 	int err, status;
 	struct process_losses l;
 
@@ -571,6 +603,13 @@ int cmd_run(int argc, char **argv)
 	log_setup_libbpf();
 	if (load_policy(&r))
 		return RUN_EXIT_USAGE;
+	if (open_output(r.o.report, "report", &r.report_fd) ||
+	    open_output(r.o.learn, "learned policy", &r.learn_fd)) {
+		if (r.report_fd >= 0)
+			close(r.report_fd);
+		run_policy_free(r.rp);
+		return RUN_EXIT_SETUP;
+	}
 	the_run = &r;
 	if (!getcwd(r.cwd, sizeof(r.cwd)))
 		strcpy(r.cwd, "/");
@@ -584,6 +623,8 @@ int cmd_run(int argc, char **argv)
 	}
 	teardown(&r);
 	if (err) {
+		check_output_path(r.report_fd, r.o.report);
+		check_output_path(r.learn_fd, r.o.learn);
 		rep_free();
 		run_policy_free(r.rp);
 		return err == -ENOENT && r.child > 0 ? 127 : RUN_EXIT_SETUP;

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <limits.h>
+#include <unistd.h>
 #include "lib/json.h"
+#include "lib/safefile.h"
 #include "run/report.h"
 
 #define TREE_DEPTH 12
@@ -72,7 +75,8 @@ static void print_group(void *ctx, const char *binary, size_t count,
 {
 	if (!open)
 		return;
-	fprintf(ctx, "  %*s%s%s", depth * 2, "", depth ? "└ " : "", binary);
+	fprintf(ctx, "  %*s%s", depth * 2, "", depth ? "└ " : "");
+	safe_put_text(ctx, binary);
 	if (count > 1)
 		fprintf(ctx, " ×%zu", count);
 	fputc('\n', ctx);
@@ -96,15 +100,21 @@ static void print_conns(FILE *f)
 		const char *name = rep_name_of(c->family, c->addr);
 
 		rep_addr_text(c->family, c->addr, addr, sizeof(addr));
-		fprintf(f, "  %-11s %s%s%s%s port %u/%s ×%u\n",
-			c->allowed ? "allowed" : rep.enforce ? "BLOCKED" : "NOT-ALLOWED",
-			name ? name : "", name ? " (" : "", addr, name ? ")" : "",
+		fprintf(f, "  %-11s ",
+			c->allowed ? "allowed" : rep.enforce ? "BLOCKED" : "NOT-ALLOWED");
+		if (name) {
+			safe_put_text(f, name);
+			fputs(" (", f);
+		}
+		fprintf(f, "%s%s port %u/%s ×%u\n", addr, name ? ")" : "",
 			c->port, c->proto == 6 ? "tcp" : "udp", c->count);
 	}
-	for (size_t i = 0; i < rep.dns.n; i++)
-		fprintf(f, "  dns         %s %s ×%u\n", rep.dns.v[i].name,
-			rep.dns.v[i].allowed ? "allowed" :
+	for (size_t i = 0; i < rep.dns.n; i++) {
+		fputs("  dns         ", f);
+		safe_put_text(f, rep.dns.v[i].name);
+		fprintf(f, " %s ×%u\n", rep.dns.v[i].allowed ? "allowed" :
 			rep.enforce ? "REFUSED (NXDOMAIN)" : "NOT-ALLOWED", rep.dns.v[i].count);
+	}
 }
 
 static void print_files(FILE *f)
@@ -119,18 +129,22 @@ static void print_files(FILE *f)
 
 		if (!strcmp(w->op, "read-secret") || ++shown > 40)
 			continue;
-		fprintf(f, "  %-11s %-8s %s", w->allowed ? "ok" :
-			rep.enforce ? "BLOCKED" : "NOT-ALLOWED", w->op, w->path);
+		fprintf(f, "  %-11s %-8s ", w->allowed ? "ok" :
+			rep.enforce ? "BLOCKED" : "NOT-ALLOWED", w->op);
+		safe_put_text(f, w->path);
 		if (w->count > 1)
 			fprintf(f, " ×%u", w->count);
 		fputc('\n', f);
 	}
 	if (shown > 40)
 		fprintf(f, "  ... %zu more in the JSON report\n", shown - 40);
-	for (size_t i = 0; i < rep.files.n; i++)
-		if (!strcmp(rep.files.v[i].op, "read-secret"))
-			fprintf(f, "secret read: %s %s\n", rep.enforce ?
-				"BLOCKED" : "REPORTED", rep.files.v[i].path);
+	for (size_t i = 0; i < rep.files.n; i++) {
+		if (strcmp(rep.files.v[i].op, "read-secret"))
+			continue;
+		fprintf(f, "secret read: %s ", rep.enforce ? "BLOCKED" : "REPORTED");
+		safe_put_text(f, rep.files.v[i].path);
+		fputc('\n', f);
+	}
 }
 
 static void print_violations(FILE *f)
@@ -139,14 +153,24 @@ static void print_violations(FILE *f)
 	for (size_t i = 0; i < rep.viols.n; i++) {
 		const struct rviol *v = &rep.viols.v[i];
 		const char *p = v->chain ? v->chain : "";
+		char bin[PATH_MAX];
 
-		fprintf(f, "  %s %s %s (rule %s, pid %u%s)\n     by ",
-			v->blocked ? "BLOCKED " : "REPORTED", rep_kind_name(v->kind),
-			v->what, v->rule, v->pid, v->count > 1 ? ", repeated" : "");
+		fprintf(f, "  %s %s ", v->blocked ? "BLOCKED " : "REPORTED",
+			rep_kind_name(v->kind));
+		safe_put_text(f, v->what);
+		fputs(" (rule ", f);
+		safe_put_text(f, v->rule);
+		fprintf(f, ", pid %u%s)\n     by ", v->pid, v->count > 1 ? ", repeated" : "");
 		if (!*p)
 			fputs("(unknown process)", f);
-		for (; *p; p++)
-			fputs(*p == '\n' ? " > " : (char[2]){ *p, 0 }, f);
+		/* the chain's binaries, '\n'-separated: each escaped on its own */
+		for (size_t n; *p; p += n + (p[n] == '\n')) {
+			n = strcspn(p, "\n");
+			snprintf(bin, sizeof(bin), "%.*s", (int)n, p);
+			safe_put_text(f, bin);
+			if (p[n] == '\n')
+				fputs(" > ", f);
+		}
 		fputc('\n', f);
 	}
 }
@@ -156,9 +180,15 @@ void rep_summary(FILE *f, const struct rep_meta *m)
 	char st[64];
 
 	status_text(m->child_status, st, sizeof(st));
-	fprintf(f, "\n── warden run: %s mode, policy %s, %.2f s ──\n",
-		m->enforce ? "enforce" : "audit", m->policy, m->seconds);
-	fprintf(f, "command: %s (%s)\n", m->argv[0], st);
+	fprintf(f, "\n── warden run: %s mode, policy ", m->enforce ? "enforce" : "audit");
+	safe_put_text(f, m->policy);
+	fprintf(f, ", %.2f s ──\n", m->seconds);
+	fputs("command:", f);
+	for (int i = 0; m->argv[i]; i++) {
+		fputc(' ', f);
+		safe_put_shell(f, m->argv[i]);
+	}
+	fprintf(f, " (%s)\n", st);
 	fprintf(f, "processes (%zu):\n", rep.procs.n);
 	walk_groups(NULL, 0, 0, print_group, f);
 	print_conns(f);
@@ -329,11 +359,10 @@ static void json_violations(struct jbuf *j)
 	jb_arr_close(j);
 }
 
-int rep_write_json(const char *path, const struct rep_meta *m)
+int rep_write_json(int fd, const struct rep_meta *m)
 {
 	struct jbuf j;
-	FILE *f;
-	int err = 0;
+	int err;
 
 	jb_init(&j);
 	jb_obj_open(&j);
@@ -356,10 +385,8 @@ int rep_write_json(const char *path, const struct rep_meta *m)
 	json_net(&j);
 	json_violations(&j);
 	jb_obj_close(&j);
-	f = fopen(path, "w");
-	if (!f || fwrite(j.buf, 1, j.len, f) != j.len || fputc('\n', f) == EOF)
-		err = -errno ?: -EIO;
-	if (f && fclose(f) && !err)
+	err = j.oom ? -ENOMEM : safe_rewrite(fd, j.buf, j.len);
+	if (!err && write(fd, "\n", 1) != 1)
 		err = -errno;
 	jb_free(&j);
 	return err;
