@@ -218,22 +218,39 @@ int pin_maps(struct bpf_object *obj, const char *module)
 	return 0;
 }
 
-int pin_link(struct bpf_link *link, const char *module, const char *name)
+int pin_link_fd(int link_fd, const char *module, const char *name)
 {
 	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 2];
 	int err;
 
-	if (!pin_root || !link)
+	if (!pin_root || link_fd < 0)
 		return 0;
 	err = make_module_dir(module, "links", dir, sizeof(dir));
 	if (err)
 		return err;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	unlink(path);	/* the old link goes once its last holder does */
-	err = bpf_link__pin(link, path);
+	err = bpf_obj_pin(link_fd, path) ? -errno : 0;
 	if (err)
 		log_err("cannot pin %s: %s", path, strerror(-err));
 	return err;
+}
+
+int pin_link(struct bpf_link *link, const char *module, const char *name)
+{
+	return link ? pin_link_fd(bpf_link__fd(link), module, name) : 0;
+}
+
+int pin_open_link(const char *module, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (!pin_root)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s/links/%s", pin_root, module, name);
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
 }
 
 void pin_unlink(const char *module, const char *name)

@@ -35,6 +35,11 @@ int pin_maps(struct bpf_object *obj, const char *module);
  * detaching) a link an earlier daemon pinned there. The new link is
  * already attached, so there is no moment with neither. */
 int pin_link(struct bpf_link *link, const char *module, const char *name);
+/* The same for a link known by its fd. */
+int pin_link_fd(int link_fd, const char *module, const char *name);
+/* The link an earlier daemon pinned as DIR/<module>/links/<name>: an fd,
+ * or -ENOENT (also without --pin). */
+int pin_open_link(const char *module, const char *name);
 /* Remove DIR/<module>/links/<name> (detaching that link). */
 void pin_unlink(const char *module, const char *name);
 /* Call fn with the name of every link pinned under DIR/<module>/links/

@@ -16,14 +16,17 @@
 #include "core/generation.h"
 #include "core/module.h"
 #include "core/objload.h"
+#include "core/pin.h"
 #include "policy/policy.h"
 #include "ingress.skel.h"
 
 static struct ingress_state st;
 
+/* Also without network.ingress while an earlier daemon's filters are
+ * pinned: loading is what removes them. */
 static bool wanted(const struct policy *p)
 {
-	return p->ingress != NULL;
+	return p->ingress != NULL || ingress_pin_any();
 }
 
 static void free_gen(struct ingress_gen *g)
@@ -39,10 +42,16 @@ static int clear_gen(void *ctx, __u32 gen)
 	struct ingress_state *s = ctx;
 	struct ingress_gen *g = &s->gens[gen];
 
-	if (g->ifindex)
+	int err = 0;
+
+	if (s->sweep[gen])
+		err = ingress_maps_sweep(&s->maps, gen);
+	else if (g->ifindex)
 		ingress_maps_clear(&s->maps, &g->c, g->ifindex, gen);
+	if (!err)
+		s->sweep[gen] = false;
 	free_gen(g);
-	return 0;
+	return err;
 }
 
 static int ingress_load(struct ring_buffer **rb)
@@ -52,6 +61,11 @@ static int ingress_load(struct ring_buffer **rb)
 
 	if (!skel)
 		return obj_load_failed(NULL, "the ingress filter programs", -errno);
+	err = pin_maps(skel->obj, "ingress");
+	if (err) {
+		ingress_bpf__destroy(skel);
+		return err;
+	}
 	err = ingress_bpf__load(skel);
 	if (err) {
 		obj_load_failed(skel->obj, "the ingress filter programs", err);
@@ -68,6 +82,12 @@ static int ingress_load(struct ring_buffer **rb)
 		.losses = bpf_map__fd(skel->maps.ing_losses),
 	};
 	gen_init(&st.gen, &skel->bss->active_gen, clear_gen, &st);
+	if (pin_root) {
+		/* maps an earlier daemon may have filled: its active generation
+		 * goes after the first switch, the other before it */
+		st.sweep[0] = st.sweep[1] = true;
+		st.gen.dirty[!gen_active(&st.gen)] = true;
+	}
 	return rb_add(rb, bpf_map__fd(skel->maps.ing_events),
 		      ingress_event_cb, &st);
 }
@@ -99,8 +119,12 @@ static struct ingress_attachment *find_att(__u32 ifindex, int mode)
 	return NULL;
 }
 
-static void drop_att(int i)
+/* unpin: the policy no longer names the interface (not at daemon exit,
+ * where pinned filters stay). */
+static void drop_att(int i, bool unpin)
 {
+	if (unpin)
+		ingress_pin_drop(&st.att[i]);
 	ingress_detach(&st.att[i]);
 	st.att[i] = st.att[--st.natt];
 	st.deferred[i] = st.deferred[st.natt];
@@ -134,7 +158,18 @@ static int stage_iface(const struct ingress_iface *f, __u32 ifindex,
 	a->ifindex = ifindex;
 	a->mode = f->mode;
 	a->in_staged = true;
-	err = attach_filter(a);
+	/* an earlier daemon's pinned filter, unless this one has the
+	 * interface already (a mode swap) */
+	err = find_att(ifindex, -1) ? -EEXIST :
+	      ingress_pin_adopt(a, bpf_program__fd(st.skel->progs.ingress_xdp));
+	if (err)
+		err = attach_filter(a);
+	if (!err && (err = ingress_pin_keep(a))) {
+		diag_add(d, f->line, f->col, "cannot pin the ingress filter of "
+			 "%s: %s", f->name, strerror(-err));
+		ingress_detach(a);
+		return err;
+	}
 	st.deferred[st.natt] = false;
 	if (err && find_att(ifindex, -1) && f->mode != MODE_TC) {
 		/* native and generic XDP cannot coexist: swap at commit */
@@ -181,7 +216,7 @@ static void ingress_abort(void)
 		return;
 	for (int i = st.natt - 1; i >= 0; i--)
 		if (!st.att[i].in_active)
-			drop_att(i);
+			drop_att(i, false);	/* a pin it made still filters by the active policy */
 	gen_abort(&st.gen);	/* its maps are cleared on the next tick */
 }
 
@@ -220,14 +255,14 @@ static void settle_attachments(void)
 {
 	for (int i = st.natt - 1; i >= 0; i--)
 		if (!st.att[i].in_staged)
-			drop_att(i);
+			drop_att(i, true);
 	for (int i = 0; i < st.natt; i++) {
 		struct ingress_attachment *a = &st.att[i];
 		int err;
 
 		if (st.deferred[i]) {
 			st.deferred[i] = false;
-			err = attach_filter(a);
+			err = attach_filter(a) ?: ingress_pin_keep(a);
 			if (err)
 				log_err("ingress: cannot attach to %s in mode %s: %s",
 					a->name, ingress_mode_name(a->mode),
@@ -238,6 +273,7 @@ static void settle_attachments(void)
 				 a->name, a->ifindex, a->used);
 		a->in_active = true;
 	}
+	ingress_pin_sweep_stale(&st);	/* also what an earlier daemon left */
 }
 
 static void ingress_commit(void)
@@ -260,7 +296,7 @@ static void ingress_tick(void)
 static void ingress_unload(void)
 {
 	while (st.natt)
-		drop_att(st.natt - 1);
+		drop_att(st.natt - 1, false);	/* pinned filters stay */
 	for (int g = 0; g < INGRESS_GENS; g++)
 		free_gen(&st.gens[g]);
 	ingress_bpf__destroy(st.skel);

@@ -29,6 +29,7 @@ struct ingress_state {
 	struct ingress_attachment att[INGRESS_MAX_ATTACH];
 	bool deferred[INGRESS_MAX_ATTACH];	/* attach at commit (XDP mode swap) */
 	int natt;
+	bool sweep[INGRESS_GENS];	/* adopted from a pin: remove all of it */
 };
 
 /* Ring buffer callback for struct ingress_event; ctx is the state. */
@@ -36,4 +37,13 @@ int ingress_event_cb(void *ctx, void *data, size_t size);
 /* Name of rule id in generation gen. */
 const char *ingress_gen_rule_name(const struct ingress_state *s, __u32 gen,
 				  __u32 id, char *buf, size_t len);
+
+/* --pin (pin.c): take over the XDP link an earlier daemon pinned for a
+ * (0, or -errno: none to take); pin a's link; remove a's pin; remove the
+ * pins of interfaces no attachment names; are any pinned at all? */
+int ingress_pin_adopt(struct ingress_attachment *a, int xdp_prog);
+int ingress_pin_keep(const struct ingress_attachment *a);
+void ingress_pin_drop(const struct ingress_attachment *a);
+void ingress_pin_sweep_stale(const struct ingress_state *s);
+bool ingress_pin_any(void);
 #endif

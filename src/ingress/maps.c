@@ -1,6 +1,7 @@
 /* Writing one generation of the compiled ingress policy into the maps, and
  * clearing it again once the other generation is active. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -185,4 +186,49 @@ int ingress_counter_read(const struct ingress_maps *m, __u32 gen, __u32 id,
 	}
 	free(v);
 	return 0;
+}
+
+/* Delete every key of fd whose generation is gen: the __u32 at gen_off,
+ * shifted right by shift (the scope keeps it in its top bit). Keys are
+ * collected first, as deleting while walking could skip some. */
+static int sweep_gen(int fd, size_t ksz, size_t gen_off, int shift, __u32 gen)
+{
+	size_t n = 0, cap = 0;
+	char *keys = NULL, *nk;
+	int err = 0;
+
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			nk = realloc(keys, cap * ksz);
+			if (!nk) {
+				err = -ENOMEM;
+				break;
+			}
+			keys = nk;
+		}
+		if (bpf_map_get_next_key(fd, n ? keys + (n - 1) * ksz : NULL,
+					 keys + n * ksz))
+			break;
+		n++;
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		__u32 v;
+
+		memcpy(&v, keys + i * ksz + gen_off, sizeof(v));
+		if (v >> shift == gen)
+			bpf_map_delete_elem(fd, keys + i * ksz);
+	}
+	free(keys);
+	return err;
+}
+
+int ingress_maps_sweep(const struct ingress_maps *m, __u32 gen)
+{
+	return sweep_gen(m->cfg, sizeof(struct ingress_iface_key),
+			 offsetof(struct ingress_iface_key, gen), 0, gen) ?:
+	       sweep_gen(m->v4, sizeof(struct ingress_key4),
+			 offsetof(struct ingress_key4, scope), 31, gen) ?:
+	       sweep_gen(m->v6, sizeof(struct ingress_key6),
+			 offsetof(struct ingress_key6, scope), 31, gen);
 }

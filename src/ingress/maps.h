@@ -16,6 +16,9 @@ int ingress_maps_write(const struct ingress_maps *m,
 void ingress_maps_clear(const struct ingress_maps *m,
 			const struct ingress_compiled *c, const __u32 *ifindex,
 			__u32 gen);
+/* Remove every entry of gen, whoever wrote it (maps an earlier daemon
+ * pinned, whose images this one never had). */
+int ingress_maps_sweep(const struct ingress_maps *m, __u32 gen);
 /* Sum of rule id's per-CPU counters in gen. */
 int ingress_counter_read(const struct ingress_maps *m, __u32 gen, __u32 id,
 			 struct ingress_counter *sum);
