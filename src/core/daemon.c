@@ -1,6 +1,6 @@
-/* `warden daemon`: load, enforce, stream events until told to stop. */
+/* The daemon: load, enforce, stream events until told to stop (the
+ * command line is src/cmd/daemon.c). */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -12,13 +12,12 @@
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
-#include <grp.h>
 #include <time.h>
 #include "core/agent.h"
+#include "core/daemon.h"
 #include "lib/cgroup.h"
 #include "core/control.h"
 #include "core/notify.h"
-#include "cmd/commands.h"
 #include "lib/log.h"
 #include "core/preflight.h"
 #include "lib/output.h"
@@ -27,65 +26,6 @@
 #include "process/process.h"
 #include "process/proctable.h"
 #include "policy/trust.h"
-
-static const char usage[] =
-"usage: warden daemon [--policy FILE] [--output FILE] [--format json|text]\n"
-"                     [--stats-interval SECONDS] [--socket PATH]\n"
-"                     [--control-group GROUP] [--allow-untrusted-policy]\n"
-"                     [--pin DIR] [-v]\n"
-"\n"
-"Load warden's BPF programs, enforce the policy in the kernel and stream\n"
-"events until SIGINT, SIGTERM or `warden stop`; then detach everything\n"
-"that is not pinned (--pin).\n"
-"\n"
-"  -p, --policy FILE        policy to enforce (default: the built-in policy,\n"
-"                           which logs every exec and exit and blocks nothing)\n"
-"  -o, --output FILE        append events to FILE (default, or \"-\": standard\n"
-"                           output); a new FILE is created mode 0600. Refused:\n"
-"                           a path through a symlink, a file with other hard\n"
-"                           links or of another user\n"
-"  -f, --format FMT         json (default; one JSON object per line) or text\n"
-"      --stats-interval S   report event-loss counters every S seconds when\n"
-"                           they change (default 10; always at exit)\n"
-"  -s, --socket PATH        control socket for warden status/events/stop and\n"
-"                           policy apply (default " CONTROL_SOCKET_DEFAULT ");\n"
-"                           mode 0600, root only. Its directory must be root's\n"
-"                           and not world-writable; an old socket of root's\n"
-"                           there is replaced, anything else refused\n"
-"      --control-group GRP  also let members of GRP use the socket (mode 0660;\n"
-"                           its directory must let them reach it)\n"
-"      --allow-untrusted-policy\n"
-"                           accept a policy file that someone other than root\n"
-"                           could modify (refused by default, like sshd's\n"
-"                           StrictModes)\n"
-"      --pin DIR            pin every module's links and maps under DIR\n"
-"                           (process, egress, ingress; made if missing, inside\n"
-"                           an existing bpffs directory, e.g. /sys/fs/bpf/warden):\n"
-"                           enforcement goes on when the daemon exits or dies,\n"
-"                           a restarted daemon adopts it with no gap, and\n"
-"                           `warden cleanup DIR` removes it\n"
-"  -v, --verbose            more detail; -vv adds libbpf's and the verifier's\n"
-"\n"
-"Signals: SIGHUP (or saving the policy file) reloads the policy. A policy\n"
-"with errors is rejected with FILE:LINE:COL messages and the running policy\n"
-"stays in force. The switch to a good one is atomic.\n"
-"\n"
-"Examples (from the source tree):\n"
-"  warden daemon                                  # observe, JSON to stdout\n"
-"  warden daemon -p examples/block-netcat.yaml -f text\n"
-"  warden daemon -p examples/protect-webserver.yaml -o /var/log/warden.jsonl\n"
-"  warden daemon -p examples/egress-allowlist.yaml --pin /sys/fs/bpf/warden\n";
-
-struct daemon_opts {
-	const char *policy_path;
-	const char *output_path;
-	enum out_format fmt;
-	int stats_interval;
-	const char *socket_path;
-	const char *pin_dir;
-	gid_t control_gid;
-	bool allow_untrusted;
-};
 
 struct daemon {
 	struct agent agent;
@@ -100,70 +40,6 @@ struct daemon {
 	bool stopping;
 	time_t started;
 };
-
-static int parse_args(int argc, char **argv, struct daemon_opts *o)
-{
-	static const struct option longopts[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "stats-interval", required_argument, NULL, 'I' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "socket", required_argument, NULL, 'S' },
-		{ "control-group", required_argument, NULL, 'g' },
-		{ "allow-untrusted-policy", no_argument, NULL, 'U' },
-		{ "pin", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	int c;
-
-	o->stats_interval = 10;
-	o->socket_path = CONTROL_SOCKET_DEFAULT;
-	o->control_gid = (gid_t)-1;
-	while ((c = getopt_long(argc, argv, "p:o:f:vhs:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-		case 'S': o->socket_path = optarg; break;
-		case 'U': o->allow_untrusted = true; break;
-		case 'P': o->pin_dir = optarg; break;
-		case 'g': {
-			struct group *gr = getgrnam(optarg);
-
-			if (!gr) {
-				log_err("--control-group: no group named \"%s\"", optarg);
-				return -EINVAL;
-			}
-			o->control_gid = gr->gr_gid;
-			break;
-		}
-		case 'p': o->policy_path = optarg; break;
-		case 'o': o->output_path = optarg; break;
-		case 'f':
-			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
-				log_err("--format: expected json or text, not \"%s\"", optarg);
-				return -EINVAL;
-			}
-			o->fmt = strcmp(optarg, "text") == 0 ? FMT_TEXT : FMT_JSON;
-			break;
-		case 'I':
-			o->stats_interval = atoi(optarg);
-			if (o->stats_interval < 1) {
-				log_err("--stats-interval: expected seconds >= 1");
-				return -EINVAL;
-			}
-			break;
-		case 'v': log_verbose++; break;
-		case 'h': fputs(usage, stdout); exit(0);
-		default: fputs(usage, stderr); return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		log_err("unexpected argument \"%s\" (see warden daemon --help)", argv[optind]);
-		return -EINVAL;
-	}
-	return 0;
-}
 
 static bool allow_untrusted;
 
@@ -580,13 +456,12 @@ static int start(struct daemon *dm)
 	return err ?: setup_fds(dm);
 }
 
-int cmd_daemon(int argc, char **argv)
+int daemon_run(const struct daemon_opts *o)
 {
-	struct daemon dm = { .inofd = -1, .sigfd = -1, .timerfd = -1, .epfd = -1 };
+	struct daemon dm = { .o = *o, .inofd = -1, .sigfd = -1, .timerfd = -1,
+			     .epfd = -1 };
 	int err;
 
-	if (parse_args(argc, argv, &dm.o))
-		return 2;
 	allow_untrusted = dm.o.allow_untrusted;
 	dm.started = time(NULL);
 	log_setup_libbpf();
