@@ -102,10 +102,8 @@ static int egress_load(struct ring_buffer **rb)
 	int err;
 
 	st.skel = egress_bpf__open();
-	if (!st.skel) {
-		log_err("cannot open the egress BPF object: %s", strerror(errno));
-		return -errno;
-	}
+	if (!st.skel)
+		return obj_load_failed(NULL, "the egress BPF object", -errno);
 	err = pin_egress_maps(&adopted);
 	if (err)
 		return err;

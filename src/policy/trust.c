@@ -12,8 +12,10 @@ static int check_one(const char *path, bool is_dir, char *why, size_t len)
 	struct stat st;
 
 	if (stat(path, &st)) {
-		snprintf(why, len, "%s: %s", path, strerror(errno));
-		return -errno;
+		int err = -errno;
+
+		snprintf(why, len, "%s: %s", path, strerror(-err));
+		return err;
 	}
 	if (st.st_uid != 0) {
 		snprintf(why, len, "%s is owned by uid %u, not root", path, st.st_uid);
@@ -36,8 +38,9 @@ int file_trusted(const char *path, char *why, size_t len)
 	int err;
 
 	if (!realpath(path, real)) {
-		snprintf(why, len, "%s: %s", path, strerror(errno));
-		return -errno;
+		err = -errno;
+		snprintf(why, len, "%s: %s", path, strerror(-err));
+		return err;
 	}
 	err = check_one(real, false, why, len);
 	while (!err && (slash = strrchr(real, '/'))) {

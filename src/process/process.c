@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "lib/log.h"
 #include "core/module.h"
+#include "core/objload.h"
 #include "policy/policy.h"
 #include "process/process.h"
 #include "process/events.h"
@@ -76,32 +77,13 @@ static int open_generations(void)
 	return err;
 }
 
-/* Name the program the kernel refused, in one line. */
-static int explain_load_error(int err)
-{
-	const char *name = log_libbpf_failed_prog();
-	struct bpf_program *prog = name ?
-		bpf_object__find_program_by_name(st.skel->obj, name) : NULL;
-
-	if (prog) {
-		log_err("the kernel refused BPF program %s (%s): %s; run with "
-			"-vv for the verifier log", name,
-			bpf_program__section_name(prog), strerror(-err));
-		return err;
-	}
-	log_err("loading the process programs failed: %s", strerror(-err));
-	return err;
-}
-
 static int process_load(struct ring_buffer **rb)
 {
 	int err;
 
 	st.skel = process_bpf__open();
-	if (!st.skel) {
-		log_err("cannot open the process BPF object: %s", strerror(errno));
-		return -errno;
-	}
+	if (!st.skel)
+		return obj_load_failed(NULL, "the process BPF object", -errno);
 	st.skel->rodata->agent_tgid = getpid();
 	/* deny rules fail execve with EPERM where LSM programs attach; the
 	 * tracepoint falls back to SIGKILL elsewhere */
@@ -115,7 +97,7 @@ static int process_load(struct ring_buffer **rb)
 		return err;
 	err = process_bpf__load(st.skel);
 	if (err)
-		return explain_load_error(err);
+		return obj_load_failed(st.skel->obj, "the process programs", err);
 	err = open_generations();
 	if (err)
 		return err;
@@ -209,9 +191,11 @@ static int attach_open_fallback(struct diags *d)
 		st.open_links[i] = bpf_program__attach_tracepoint(
 			st.skel->progs.on_open_exit, "syscalls", tp);
 		if (!st.open_links[i] && errno != ENOENT) {
+			int err = -errno;
+
 			diag_add(d, 0, 0, "cannot watch %s for file rules: %s",
-				 tp, strerror(errno));
-			return -errno;
+				 tp, strerror(-err));
+			return err;
 		}
 	}
 	return 0;

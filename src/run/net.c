@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include "lib/log.h"
 #include "core/module.h"
+#include "core/objload.h"
 #include "run/internal.h"
 #include "warden/run_net_abi.h"
 #include "run_net.skel.h"
@@ -119,16 +120,14 @@ int run_net_start(const struct run_policy *rp, int cgroup_fd, bool enforce,
 
 	skel = run_net_bpf__open();
 	if (!skel)
-		return -errno;
+		return obj_load_failed(NULL, "the run's network programs", -errno);
 	skel->rodata->enforce = enforce;
 	skel->rodata->redirect_dns = port4_be || port6_be;
 	skel->rodata->proxy_port4 = port4_be;
 	skel->rodata->proxy_port6 = port6_be;
 	err = run_net_bpf__load(skel);
-	if (err) {
-		log_err("loading the egress programs failed: %s", strerror(-err));
-		return err;
-	}
+	if (err)
+		return obj_load_failed(skel->obj, "the run's network programs", err);
 	err = fill_allowed(rp);
 	if (err) {
 		log_err("cannot fill the egress allow-list: %s", strerror(-err));
