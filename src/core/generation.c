@@ -1,10 +1,12 @@
 /* The generation switch shared by every module (see generation.h). */
 #include <errno.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
 #include "core/generation.h"
+#include "lib/log.h"
 
 void gen_init(struct generation *g, __u32 *active, gen_clear_fn clear,
 	      void *ctx)
@@ -80,9 +82,15 @@ void gen_abort(struct generation *g)
 	g->dirty[g->staged] = true;
 }
 
-int gen_tick(struct generation *g)
+int gen_tick(struct generation *g, const char *module)
 {
+	int err;
+
 	if (g->staging)
 		return 0;
-	return clear_dirty(g, !gen_active(g));
+	err = clear_dirty(g, !gen_active(g));
+	if (err)
+		log_warn("%s: cannot clear the previous policy's maps: %s; "
+			 "retried", module, strerror(-err));
+	return err;
 }

@@ -38,8 +38,9 @@ int gen_stage(struct generation *g, __u32 *gen);
 void gen_commit(struct generation *g);
 /* Give up the staged generation (it is cleared later). */
 void gen_abort(struct generation *g);
-/* Once a second: clear a generation left dirty by a switch or an abort. */
-int gen_tick(struct generation *g);
+/* Once a second: clear a generation left dirty by a switch or an abort;
+ * a failure is reported as a warning naming module, and retried. */
+int gen_tick(struct generation *g, const char *module);
 /* Return once no BPF program that started before the call is still
  * running (0), or -errno where the kernel cannot say. */
 int gen_wait_readers(void);

@@ -270,13 +270,8 @@ static void drain_and_flip(void)
 
 static void egress_tick(void)
 {
-	int err;
-
 	drain_and_flip();
-	err = gen_tick(&st.gens);
-	if (err)
-		log_warn("cannot empty the old egress generation: %s",
-			 strerror(-err));
+	gen_tick(&st.gens, "egress");
 	if (egress_watch_changed(&st.watch) && st.gen_policy[gen_active(&st.gens)])
 		reload_lists();
 	rescan();

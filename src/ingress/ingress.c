@@ -286,11 +286,7 @@ static void ingress_commit(void)
 
 static void ingress_tick(void)
 {
-	int err = gen_tick(&st.gen);
-
-	if (err)
-		log_warn("ingress: cannot clear the previous policy's maps: %s",
-			 strerror(-err));
+	gen_tick(&st.gen, "ingress");
 }
 
 static void ingress_unload(void)

@@ -323,11 +323,7 @@ static void process_abort(void)
 /* The generation switched away from is cleared once no program reads it. */
 static void process_tick(void)
 {
-	int err = gen_tick(&st.gens);
-
-	if (err)
-		log_warn("cannot clear the old process policy: %s; retried",
-			 strerror(-err));
+	gen_tick(&st.gens, "process");
 }
 
 void process_losses(struct process_losses *l)

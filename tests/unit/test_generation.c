@@ -51,9 +51,9 @@ static void t_old_generation_cleared_on_tick(void **state)
 	gen_stage(&g, &gen);
 	gen_commit(&g);
 	assert_int_equal(m.cleared[0], 0);	/* not at the switch itself */
-	assert_int_equal(gen_tick(&g), 0);
+	assert_int_equal(gen_tick(&g, "test"), 0);
 	assert_int_equal(m.cleared[0], 1);
-	assert_int_equal(gen_tick(&g), 0);
+	assert_int_equal(gen_tick(&g, "test"), 0);
 	assert_int_equal(m.cleared[0], 1);	/* once */
 	assert_int_equal(m.cleared[1], 0);	/* never the active one */
 }
@@ -85,7 +85,7 @@ static void t_tick_waits_while_staging(void **state)
 	gen_commit(&g);
 	gen_stage(&g, &gen);		/* clears 0 and writes it */
 	m.cleared[0] = 0;
-	gen_tick(&g);			/* must not wipe what is being staged */
+	gen_tick(&g, "test");			/* must not wipe what is being staged */
 	assert_int_equal(m.cleared[0], 0);
 }
 
@@ -101,7 +101,7 @@ static void t_abort_leaves_staged_dirty(void **state)
 	assert_int_equal(active, 0);
 	gen_commit(&g);			/* nothing staged: no switch */
 	assert_int_equal(active, 0);
-	gen_tick(&g);
+	gen_tick(&g, "test");
 	assert_int_equal(m.cleared[1], 1);
 }
 
@@ -115,7 +115,7 @@ static void t_clear_error_reported_and_retried(void **state)
 	gen_stage(&g, &gen);
 	gen_commit(&g);
 	m.fail = -ENOMEM;
-	assert_int_equal(gen_tick(&g), -ENOMEM);
+	assert_int_equal(gen_tick(&g, "test"), -ENOMEM);
 	assert_int_equal(gen_stage(&g, &gen), 0);	/* retried, succeeds */
 	assert_int_equal(m.cleared[0], 1);
 }
