@@ -7,18 +7,6 @@
 #include "lib/output.h"
 #include "policy/policy.h"
 
-static const char *proto_name(__u8 proto, char *buf, size_t len)
-{
-	switch (proto) {
-	case INGRESS_PROTO_TCP: return "tcp";
-	case INGRESS_PROTO_UDP: return "udp";
-	case INGRESS_PROTO_ICMP: return "icmp";
-	case INGRESS_PROTO_ICMPV6: return "icmpv6";
-	}
-	snprintf(buf, len, "%u", proto);
-	return buf;
-}
-
 /* The name the policy gave ifindex, else the kernel's (buf: IF_NAMESIZE). */
 static const char *iface_name(const struct ingress_state *s, __u32 ifindex,
 			      char *buf)
@@ -62,7 +50,7 @@ int ingress_event_cb(void *ctx, void *data, size_t size)
 	/* both return their own string or the buffer they filled */
 	iface = iface_name(s, e->ifindex, ifname);
 	rule_name = ingress_gen_rule_name(s, e->gen, e->rule, rule, sizeof(rule));
-	proto = proto_name(e->proto, pbuf, sizeof(pbuf));
+	proto = ingress_proto_name(e->proto, pbuf, sizeof(pbuf));
 	output_begin(&j, "ingress_drop", e->ktime);
 	jb_kstr(&j, "interface", iface);
 	jb_kstr(&j, "rule", rule_name);
