@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "tmpfile.h"
 #include "ingress/ingress.h"
 #include "policy/policy.h"
 
@@ -296,24 +297,12 @@ static void t_interfaces_defaults_and_rule_ids(void **state)
 	release(&f);
 }
 
-/* mkstemp file holding text; its path in path (64 bytes). */
-static void list_file(char *path, const char *text)
-{
-	int fd;
-
-	snprintf(path, 64, "/tmp/warden-unit-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-}
-
 static void t_list_file(void **state)
 {
 	char path[64], text[512];
 	struct fixture f;
 
-	list_file(path, "# feed\n198.51.100.0/24\n\n  203.0.113.5  \n"
+	tmpfile_with(path, "# feed\n198.51.100.0/24\n\n  203.0.113.5  \n"
 		  "198.51.100.0/24\n2001:db8:1::/48 # v6\n");
 	snprintf(text, sizeof(text),
 		 "network:\n"

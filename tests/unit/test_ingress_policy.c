@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "tmpfile.h"
 #include "ingress/ingress.h"
 #include "policy/policy.h"
 
@@ -223,18 +224,6 @@ static void t_port_errors(void **state)
 		"p.yaml:6:51: ports: expected a port or a range LO-HI");
 }
 
-/* mkstemp file holding text; its path in path (64 bytes). */
-static void list_file(char *path, const char *text)
-{
-	int fd;
-
-	snprintf(path, 64, "/tmp/warden-unit-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-}
-
 static void t_list_file_errors(void **state)
 {
 	char path[64], section[512], want[256];
@@ -244,7 +233,7 @@ static void t_list_file_errors(void **state)
 		"No such file or directory");
 	/* bad lines: reported at the file: value, naming the list's line:col;
 	 * the first five, then how many more */
-	list_file(path, "10.0.0.0/8\n  10.0.0.1/8\nx\n1.2.3.4/99\n::g\n"
+	tmpfile_with(path, "10.0.0.0/8\n  10.0.0.1/8\nx\n1.2.3.4/99\n::g\n"
 		  "5.5.5.5/1\n6.6.6.6/2\n7.7.7.7/3\n");
 	snprintf(section, sizeof(section), IFACE "        deny:\n"
 		 "          - name: feed\n            file: %s\n", path);
