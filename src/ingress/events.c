@@ -7,18 +7,6 @@
 #include "lib/output.h"
 #include "policy/policy.h"
 
-static const char *proto_name(__u8 proto, char *buf, size_t len)
-{
-	switch (proto) {
-	case INGRESS_PROTO_TCP: return "tcp";
-	case INGRESS_PROTO_UDP: return "udp";
-	case INGRESS_PROTO_ICMP: return "icmp";
-	case INGRESS_PROTO_ICMPV6: return "icmpv6";
-	}
-	snprintf(buf, len, "%u", proto);
-	return buf;
-}
-
 /* The name the policy gave ifindex, else the kernel's (buf: IF_NAMESIZE). */
 static const char *iface_name(const struct ingress_state *s, __u32 ifindex,
 			      char *buf)
@@ -50,8 +38,8 @@ static void addr_text(const struct ingress_event *e, const __u8 *a,
 
 int ingress_event_cb(void *ctx, void *data, size_t size)
 {
-	static struct jbuf j;
-	const struct ingress_state *s = ctx;
+	struct ingress_state *s = ctx;
+	struct jbuf *j = &s->event;
 	const struct ingress_event *e = data;
 	char ifname[IF_NAMESIZE], rule[80], src[INET6_ADDRSTRLEN],
 	     dst[INET6_ADDRSTRLEN], pbuf[8], text[512];
@@ -62,29 +50,29 @@ int ingress_event_cb(void *ctx, void *data, size_t size)
 	/* both return their own string or the buffer they filled */
 	iface = iface_name(s, e->ifindex, ifname);
 	rule_name = ingress_gen_rule_name(s, e->gen, e->rule, rule, sizeof(rule));
-	proto = proto_name(e->proto, pbuf, sizeof(pbuf));
-	output_begin(&j, "ingress_drop", e->ktime);
-	jb_kstr(&j, "interface", iface);
-	jb_kstr(&j, "rule", rule_name);
-	jb_ku64(&j, "len", e->len);
+	proto = ingress_proto_name(e->proto, pbuf, sizeof(pbuf));
+	output_begin(j, "ingress_drop", e->ktime);
+	jb_kstr(j, "interface", iface);
+	jb_kstr(j, "rule", rule_name);
+	jb_ku64(j, "len", e->len);
 	if (e->family) {
 		addr_text(e, e->src, src, sizeof(src));
 		addr_text(e, e->dst, dst, sizeof(dst));
-		jb_ku64(&j, "family", e->family);
-		jb_kstr(&j, "proto", proto);
-		jb_kstr(&j, "src", src);
-		jb_kstr(&j, "dst", dst);
-		jb_ku64(&j, "sport", e->sport);
-		jb_ku64(&j, "dport", e->dport);
+		jb_ku64(j, "family", e->family);
+		jb_kstr(j, "proto", proto);
+		jb_kstr(j, "src", src);
+		jb_kstr(j, "dst", dst);
+		jb_ku64(j, "sport", e->sport);
+		jb_ku64(j, "dport", e->dport);
 	}
 	if (e->suppressed)
-		jb_ku64(&j, "suppressed_before", e->suppressed);
+		jb_ku64(j, "suppressed_before", e->suppressed);
 	text[0] = '\0';
 	if (out.fmt == FMT_TEXT)
 		snprintf(text, sizeof(text), "ingress_drop %s %s %s:%u -> %s:%u "
 			 "rule %s%s", iface, e->family ? proto : "non-ip",
 			 e->family ? src : "-", e->sport, e->family ? dst : "-",
 			 e->dport, rule_name, e->suppressed ? " (after suppressed drops)" : "");
-	output_emit(&j, text);
+	output_emit(j, text);
 	return 0;
 }

@@ -31,21 +31,18 @@ const char *ingress_rule_name(const struct ingress_policy *p,
 	return buf;
 }
 
-static const char *proto_name(__u8 proto)
+/* A rule's protocol; ICMP covers ICMPv6. */
+static const char *rule_proto(__u8 proto, char *buf, size_t len)
 {
-	switch (proto) {
-	case INGRESS_PROTO_TCP: return "tcp";
-	case INGRESS_PROTO_UDP: return "udp";
-	case INGRESS_PROTO_ICMP: return "icmp";
-	}
-	return "any";
+	return proto == INGRESS_PROTO_ANY ? "any" :
+	       ingress_proto_name(proto, buf, len);
 }
 
 static void explain_set(const struct ingress_policy *p,
 			const struct ingress_compiled *c,
 			const struct ingress_set *s, FILE *f)
 {
-	char name[80];
+	char name[80], pbuf[8];
 
 	for (__u32 i = 0; i < s->n; i++) {
 		const struct ingress_entry *e = &s->e[i];
@@ -53,7 +50,7 @@ static void explain_set(const struct ingress_policy *p,
 		fprintf(f, "%s%s %s %s", i ? ", then " : "",
 			ingress_action_name(e->action),
 			ingress_rule_name(p, c, e->rule, name, sizeof(name)),
-			proto_name(e->proto));
+			rule_proto(e->proto, pbuf, sizeof(pbuf)));
 		if (e->port_hi == e->port_lo && e->port_hi)
 			fprintf(f, " port %u", e->port_lo);
 		else if (e->port_hi)

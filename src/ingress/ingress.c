@@ -41,17 +41,17 @@ static int clear_gen(void *ctx, __u32 gen)
 {
 	struct ingress_state *s = ctx;
 	struct ingress_gen *g = &s->gens[gen];
-
 	int err = 0;
 
 	if (s->sweep[gen])
 		err = ingress_maps_sweep(&s->maps, gen);
 	else if (g->ifindex)
-		ingress_maps_clear(&s->maps, &g->c, g->ifindex, gen);
-	if (!err)
-		s->sweep[gen] = false;
+		err = ingress_maps_clear(&s->maps, &g->c, g->ifindex, gen);
+	if (err)
+		return err;	/* kept, for the retry at the next tick */
+	s->sweep[gen] = false;
 	free_gen(g);
-	return err;
+	return 0;
 }
 
 static int ingress_load(struct ring_buffer **rb)
@@ -296,6 +296,7 @@ static void ingress_unload(void)
 	for (int g = 0; g < INGRESS_GENS; g++)
 		free_gen(&st.gens[g]);
 	ingress_bpf__destroy(st.skel);
+	jb_free(&st.event);
 	memset(&st, 0, sizeof(st));
 }
 

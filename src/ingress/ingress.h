@@ -42,8 +42,12 @@ struct ingress_policy {
 };
 
 void policy_ingress_free(struct ingress_policy *ip);
+
+/* names.c */
 const char *ingress_mode_name(enum ingress_mode m);
 const char *ingress_action_name(__u8 action);
+/* "tcp", "udp", "icmp", "icmpv6", else the number in buf (len bytes). */
+const char *ingress_proto_name(__u8 proto, char *buf, size_t len);
 
 /* Rule ids within one generation: per interface the three built-in rules
  * (default, unparseable, non-IP), then its policy rules in order. */

@@ -9,6 +9,7 @@
 #include "ingress/attach.h"
 #include "ingress/ingress.h"
 #include "ingress/maps.h"
+#include "lib/json.h"
 
 #define INGRESS_MAX_ATTACH	64
 
@@ -30,6 +31,7 @@ struct ingress_state {
 	bool deferred[INGRESS_MAX_ATTACH];	/* attach at commit (XDP mode swap) */
 	int natt;
 	bool sweep[INGRESS_GENS];	/* adopted from a pin: remove all of it */
+	struct jbuf event;		/* the drop event being written */
 };
 
 /* Ring buffer callback for struct ingress_event; ctx is the state. */

@@ -50,10 +50,16 @@ static int update_many(int fd, const void *keys, size_t ksz,
 	return 0;
 }
 
-static void delete_many(int fd, const void *keys, size_t ksz, size_t n)
+/* A key already gone is no error: a clear is repeated after a failure. */
+static int delete_many(int fd, const void *keys, size_t ksz, size_t n)
 {
+	int err = 0;
+
 	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, (const char *)keys + i * ksz);
+		if (bpf_map_delete_elem(fd, (const char *)keys + i * ksz) &&
+		    errno != ENOENT)
+			err = -errno;
+	return err;
 }
 
 /* Calls fn on the keys of one family, BATCH at a time. */
@@ -76,7 +82,7 @@ static int for_prefix_batches(const struct ingress_maps *m,
 	for (size_t i = 0; i <= ci->nprefixes && !err; i++) {
 		if (n == BATCH || (i == ci->nprefixes && n)) {
 			if (del)
-				delete_many(fd, keys, ksz, n);
+				err = delete_many(fd, keys, ksz, n);
 			else
 				err = update_many(fd, keys, ksz, vals, n);
 			n = 0;
@@ -150,17 +156,22 @@ int ingress_maps_write(const struct ingress_maps *m,
 	return err;
 }
 
-void ingress_maps_clear(const struct ingress_maps *m,
-			const struct ingress_compiled *c, const __u32 *ifindex,
-			__u32 gen)
+int ingress_maps_clear(const struct ingress_maps *m,
+		       const struct ingress_compiled *c, const __u32 *ifindex,
+		       __u32 gen)
 {
+	int err = 0;
+
 	for (size_t i = 0; i < c->nifaces; i++) {
 		struct ingress_iface_key k = { gen, ifindex[i] };
 
-		bpf_map_delete_elem(m->cfg, &k);
-		for_prefix_batches(m, &c->ifaces[i], gen, ifindex[i], 4, true);
-		for_prefix_batches(m, &c->ifaces[i], gen, ifindex[i], 6, true);
+		if (bpf_map_delete_elem(m->cfg, &k) && errno != ENOENT)
+			err = -errno;
+		err = for_prefix_batches(m, &c->ifaces[i], gen, ifindex[i], 4, true) ?:
+		      for_prefix_batches(m, &c->ifaces[i], gen, ifindex[i], 6, true) ?:
+		      err;
 	}
+	return err;
 }
 
 int ingress_counter_read(const struct ingress_maps *m, __u32 gen, __u32 id,
@@ -217,7 +228,7 @@ static int sweep_gen(int fd, size_t ksz, size_t gen_off, int shift, __u32 gen)
 
 		memcpy(&v, keys + i * ksz + gen_off, sizeof(v));
 		if (v >> shift == gen)
-			bpf_map_delete_elem(fd, keys + i * ksz);
+			err = delete_many(fd, keys + i * ksz, ksz, 1);
 	}
 	free(keys);
 	return err;

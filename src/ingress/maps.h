@@ -12,10 +12,11 @@ struct ingress_maps {
 int ingress_maps_write(const struct ingress_maps *m,
 		       const struct ingress_compiled *c, const __u32 *ifindex,
 		       __u32 gen);
-/* Remove what ingress_maps_write wrote for gen. */
-void ingress_maps_clear(const struct ingress_maps *m,
-			const struct ingress_compiled *c, const __u32 *ifindex,
-			__u32 gen);
+/* Remove what ingress_maps_write wrote for gen; 0 or the last -errno
+ * (what could be removed is, and a repeat is harmless). */
+int ingress_maps_clear(const struct ingress_maps *m,
+		       const struct ingress_compiled *c, const __u32 *ifindex,
+		       __u32 gen);
 /* Remove every entry of gen, whoever wrote it (maps an earlier daemon
  * pinned, whose images this one never had). */
 int ingress_maps_sweep(const struct ingress_maps *m, __u32 gen);

@@ -268,8 +268,10 @@ static int parse_rule_list(struct parse_ctx *x, struct ingress_iface *f,
 {
 	int err = 0;
 
-	if (n->kind != YN_SEQ)
-		return bad(x->d, n, "%s: expected a list of rules", list);
+	if (n->kind != YN_SEQ) {
+		diag_add(x->d, n->line, n->col, "%s: expected a list of rules", list);
+		return -EINVAL;
+	}
 	for (size_t i = 0; i < n->n; i++)
 		if (parse_rule(x, f, n->items[i], action, list, i))
 			err = -EINVAL;
@@ -378,22 +380,6 @@ void policy_ingress_free(struct ingress_policy *ip)
 	}
 	free(ip->ifaces);
 	free(ip);
-}
-
-const char *ingress_mode_name(enum ingress_mode m)
-{
-	switch (m) {
-	case MODE_XDP: return "xdp";
-	case MODE_XDP_NATIVE: return "xdp-native";
-	case MODE_XDP_GENERIC: return "xdp-generic";
-	case MODE_TC: return "tc";
-	}
-	return "?";
-}
-
-const char *ingress_action_name(__u8 action)
-{
-	return action == INGRESS_DROP ? "drop" : "allow";
 }
 
 static void free_ingress(struct policy *p)
