@@ -169,10 +169,11 @@ static void guard_main(struct run_cgroup *cg, int rfd)
 		dup2(null, 0);
 		dup2(null, 1);
 	}
-	if (dup2(rfd, 3) < 0 || dup2(cg->dirfd, 4) < 0)
+	/* nothing of warden's but the pipe: the cgroup is reached by path */
+	if (rfd != 3 && dup2(rfd, 3) < 0)
 		_exit(1);
-	cg->dirfd = 4;
-	syscall(SYS_close_range, 5, ~0U, 0);
+	syscall(SYS_close_range, 4, ~0U, 0);
+	cg->dirfd = -1;
 	prctl(PR_SET_NAME, "warden-guard");
 	while (read(3, &c, 1) < 0 && errno == EINTR)
 		;
