@@ -14,10 +14,15 @@ struct run_cgroup {
 	char path[PATH_MAX];
 	int dirfd;
 	bool created;
+	pid_t guard;		/* kills the cgroup when warden dies */
+	int guard_fd;		/* its pipe: closed = warden is gone */
 };
 
 int run_cgroup_create(struct run_cgroup *cg);
 int run_cgroup_join(const struct run_cgroup *cg);	/* in the child */
+int run_cgroup_enter_ns(void);				/* in the child */
+int run_cgroup_guard_start(struct run_cgroup *cg);
+void run_cgroup_guard_stop(struct run_cgroup *cg);
 int run_cgroup_kill(struct run_cgroup *cg);
 int run_cgroup_destroy(struct run_cgroup *cg);
 
@@ -31,6 +36,8 @@ struct seccomp_plan {
 
 /* In the child: install the filter; returns the listener fd or -errno. */
 int run_seccomp_install(const struct seccomp_plan *p);
+/* In warden: the run's cgroup (absolute); moves out of it are refused. */
+void run_seccomp_confine(const char *cgroup_path);
 /* In warden: answer one pending notification on fd. */
 int run_seccomp_serve(int fd, const struct run_policy *rp, bool enforce);
 

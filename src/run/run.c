@@ -4,6 +4,8 @@
  * long as this process; the report comes at the end. docs/run.md. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +32,8 @@
 
 static const char usage[] =
 "usage: warden run [--policy FILE] [--audit] [--report FILE.json]\n"
-"                  [--learn FILE.yaml] [--fail-on-violation] [-v] -- CMD [ARGS...]\n"
+"                  [--learn FILE.yaml] [--fail-on-violation]\n"
+"                  [--user USER | --as-root] [-v] -- CMD [ARGS...]\n"
 "\n"
 "Run CMD (a CI step) in its own cgroup under the `run:` section of a\n"
 "policy: allowed binaries, allowed write prefixes and secret paths,\n"
@@ -43,6 +46,9 @@ static const char usage[] =
 "  -r, --report FILE        write the full report as JSON\n"
 "  -l, --learn FILE         write a policy that allows what this run did\n"
 "  -f, --fail-on-violation  in audit mode too, exit 3 on violations\n"
+"  -u, --user USER          run CMD as USER (default: $SUDO_UID/$SUDO_GID\n"
+"                           when started through sudo)\n"
+"      --as-root            run CMD as root (weaker: see docs/run.md)\n"
 "  -v, --verbose            more detail\n"
 "\n"
 "Exit status: CMD's own (128+N if killed by signal N) when there was no\n"
@@ -53,7 +59,16 @@ static const char usage[] =
 struct run_opts {
 	const char *policy, *report, *learn;
 	bool audit, fail_on_violation;
+	const char *user;	/* --user */
+	bool as_root;		/* --as-root */
 	char **argv;
+};
+
+/* Who the step runs as. */
+struct run_cred {
+	bool drop;
+	uid_t uid;
+	gid_t gid;
 };
 
 struct run {
@@ -61,6 +76,7 @@ struct run {
 	struct run_policy *rp;
 	bool enforce;
 	struct run_cgroup cg;
+	struct run_cred cred;
 	struct agent agent;
 	int epfd, sigfd, notif_fd, timerfd;
 	int report_fd, learn_fd;	/* opened before the step starts */
@@ -83,12 +99,14 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{ "learn", required_argument, NULL, 'l' },
 		{ "fail-on-violation", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "as-root", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+p:ar:l:fvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:ar:l:fu:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': o->policy = optarg; break;
 		case 'a': o->audit = true; break;
@@ -96,6 +114,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		case 'l': o->learn = optarg; break;
 		case 'f': o->fail_on_violation = true; break;
 		case 'v': log_verbose++; break;
+		case 'u': o->user = optarg; break;
+		case 'R': o->as_root = true; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs(usage, stderr); return -EINVAL;
 		}
@@ -104,7 +124,56 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		log_err("run: no command given (warden run [OPTIONS] -- CMD ...)");
 		return -EINVAL;
 	}
+	if (o->user && o->as_root) {
+		log_err("run: --user and --as-root exclude each other");
+		return -EINVAL;
+	}
 	o->argv = argv + optind;
+	return 0;
+}
+
+static int parse_id(const char *s, unsigned long *v)
+{
+	char *end;
+
+	if (!s || !*s)
+		return -EINVAL;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return errno || *end || *v >= (uid_t)-1 ? -EINVAL : 0;
+}
+
+/* --user USER (a name or a number), else the user sudo was run by, else
+ * root (--as-root, or nothing to drop to). Never drops to uid 0. */
+static int pick_cred(const struct run_opts *o, struct run_cred *c)
+{
+	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
+	unsigned long uid, gid;
+	struct passwd *pw;
+
+	if (o->as_root)
+		return 0;
+	if (o->user) {
+		pw = getpwnam(o->user);
+		if (!pw && parse_id(o->user, &uid) == 0)
+			pw = getpwuid(uid);
+		if (!pw) {
+			log_err("run: --user %s: no such user", o->user);
+			return -EINVAL;
+		}
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	} else if (su) {
+		if (parse_id(su, &uid) || parse_id(sg, &gid)) {
+			log_err("run: SUDO_UID/SUDO_GID are not numbers");
+			return -EINVAL;
+		}
+	} else {
+		return 0;
+	}
+	c->drop = uid != 0;
+	c->uid = uid;
+	c->gid = gid;
 	return 0;
 }
 
@@ -260,6 +329,24 @@ static int recv_fd(int sock)
 	return fd;
 }
 
+/* No supplementary groups, the step's gid and uid (which clears every
+ * capability), and no way back up through setuid binaries. */
+static int drop_to(const struct run_cred *c)
+{
+	if (!c->drop)
+		return 0;
+	if (setgroups(0, NULL) || setresgid(c->gid, c->gid, c->gid) ||
+	    setresuid(c->uid, c->uid, c->uid))
+		return -errno;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
+	/* the kernel dropped the capabilities with uid 0; make sure */
+	if (setuid(0) == 0)
+		return -EPERM;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* reset by the uid change */
+	return 0;
+}
+
 /* Never returns. Joins the cgroup and installs seccomp before exec, so
  * the first instruction of CMD already runs under the policy. */
 static void child_main(struct run *r, int sock)
@@ -277,6 +364,8 @@ static void child_main(struct run *r, int sock)
 	signal(SIGPIPE, SIG_DFL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* warden gone: so is the step */
 	err = run_cgroup_join(&r->cg);
+	err = err ?: run_cgroup_enter_ns();
+	err = err ?: drop_to(&r->cred);
 	fd = err ? err : run_seccomp_install(&plan);
 	if (fd < 0 || send_fd(sock, fd) || read(sock, &go, 1) != 1) {
 		err = fd < 0 ? fd : -EIO;
@@ -496,6 +585,9 @@ static int setup(struct run *r)
 			cgroup2_root() ?: "(no cgroup2 mount)", strerror(-err));
 		return err;
 	}
+	if ((err = run_cgroup_guard_start(&r->cg)))
+		return err;
+	run_seccomp_confine(r->cg.path);
 	rep_init(r->cg.rel);
 	rep.enforce = r->enforce;
 	proctable_init();
@@ -519,6 +611,7 @@ static void teardown(struct run *r)
 	}
 	if (run_cgroup_destroy(&r->cg))
 		log_warn("run: could not remove cgroup %s", r->cg.path);
+	run_cgroup_guard_stop(&r->cg);
 	reap(r);
 	if (r->notif_fd >= 0)
 		close(r->notif_fd);
@@ -594,14 +687,15 @@ static int open_output(const char *path, const char *what, int *fd)
 int cmd_run(int argc, char **argv)
 {
 	struct run r = { .epfd = -1, .sigfd = -1, .notif_fd = -1, .timerfd = -1,
-			 .report_fd = -1, .learn_fd = -1, .cg.dirfd = -1 };
+			 .report_fd = -1, .learn_fd = -1, .cg.dirfd = -1,
+			 .cg.guard_fd = -1 };
 	int err, status;
 	struct process_losses l;
 
 	if (parse_args(argc, argv, &r.o))
 		return RUN_EXIT_USAGE;
 	log_setup_libbpf();
-	if (load_policy(&r))
+	if (load_policy(&r) || pick_cred(&r.o, &r.cred))
 		return RUN_EXIT_USAGE;
 	if (open_output(r.o.report, "report", &r.report_fd) ||
 	    open_output(r.o.learn, "learned policy", &r.learn_fd)) {
@@ -610,6 +704,9 @@ int cmd_run(int argc, char **argv)
 		run_policy_free(r.rp);
 		return RUN_EXIT_SETUP;
 	}
+	if (!r.cred.drop && !r.o.as_root)
+		log_warn("run: the step runs as root (weaker, see docs/run.md); "
+			 "--user USER to drop, --as-root to say so");
 	the_run = &r;
 	if (!getcwd(r.cwd, sizeof(r.cwd)))
 		strcpy(r.cwd, "/");

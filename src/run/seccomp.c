@@ -16,11 +16,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/audit.h>
+#include <linux/magic.h>
+#include <linux/sched.h>
 #include <linux/filter.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include "lib/log.h"
 #include "run/internal.h"
@@ -119,6 +122,7 @@ static int build(const struct seccomp_plan *sp, struct prog *p)
 		jump_if_nr(p, SYS_creat, L_NOTIF);
 		jump_if_nr(p, SYS_openat2, L_NOTIF);
 	}
+	jump_if_nr(p, SYS_clone3, L_NOTIF);	/* CLONE_INTO_CGROUP: see confine */
 	if (sp->writes)
 		for (size_t i = 0; i < sizeof(path_syscalls) / sizeof(int); i++)
 			jump_if_nr(p, path_syscalls[i], L_NOTIF);
@@ -153,6 +157,40 @@ int run_seccomp_install(const struct seccomp_plan *sp)
 }
 
 /* ---- the supervisor ------------------------------------------------- */
+
+static char run_cgroup_dir[PATH_MAX];	/* the run's cgroup, absolute */
+
+void run_seccomp_confine(const char *cgroup_path)
+{
+	snprintf(run_cgroup_dir, sizeof(run_cgroup_dir), "%s", cgroup_path);
+}
+
+/* path names the run's cgroup or one below it */
+static bool in_run_cgroup(const char *path)
+{
+	size_t n = strlen(run_cgroup_dir);
+
+	return n && !strncmp(path, run_cgroup_dir, n) &&
+	       (path[n] == '\0' || path[n] == '/');
+}
+
+/* Writing a pid to cgroup.procs, cgroup.threads or (v1) tasks moves it:
+ * on a cgroup file system outside the run's cgroup, that is an escape. */
+static bool is_cgroup_move(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char dir[PATH_MAX];
+	struct statfs st;
+
+	if (!base || (strcmp(base, "/cgroup.procs") && strcmp(base, "/cgroup.threads") &&
+		      strcmp(base, "/tasks")))
+		return false;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(base - path), path);
+	if (statfs(dir[0] ? dir : "/", &st) ||
+	    (st.f_type != CGROUP2_SUPER_MAGIC && st.f_type != CGROUP_SUPER_MAGIC))
+		return false;
+	return st.f_type != CGROUP2_SUPER_MAGIC || !in_run_cgroup(dir);
+}
 
 struct call {
 	const struct seccomp_notif *req;
@@ -209,6 +247,12 @@ static bool check_path(struct call *c, const char *op, int dirfd,
 	}
 	if (!writes)
 		return true;
+	if (is_cgroup_move(path)) {
+		/* never allowed, audit mode too: the rest of the run's
+		 * checks would no longer see the process */
+		rep_violation(V_SYSCALL, pid, "confine.cgroup", path, true);
+		return false;
+	}
 	if (!is_allowed_write(c->rp, path) &&
 	    !run_path_reopens_write_fd(pid, raw)) {
 		rep_file(pid, op, path, false);
@@ -286,9 +330,38 @@ static bool is_denied_syscall(const struct run_policy *rp, int nr)
 	return false;
 }
 
+/* clone3(CLONE_INTO_CGROUP) into a cgroup outside the run's. The args
+ * are in the caller's memory: a root step could change them after
+ * "continue" (a non-root one is stopped by the kernel's own check). */
+static bool check_clone3(struct call *c)
+{
+	struct clone_args ca = { 0 };
+	uint64_t size = c->req->data.args[1];
+	char link[64], path[PATH_MAX];
+	ssize_t n;
+
+	if (size > sizeof(ca))
+		size = sizeof(ca);
+	if (pread(c->memfd, &ca, size, (off_t)c->req->data.args[0]) != (ssize_t)size)
+		return true;	/* the kernel will fail it with EFAULT */
+	if (!(ca.flags & CLONE_INTO_CGROUP))
+		return true;
+	snprintf(link, sizeof(link), "/proc/%u/fd/%d", c->req->pid, (int)ca.cgroup);
+	n = readlink(link, path, sizeof(path) - 1);
+	path[n > 0 ? n : 0] = '\0';
+	if (n > 0 && in_run_cgroup(path))
+		return true;
+	rep_violation(V_SYSCALL, c->req->pid, "confine.cgroup",
+		      n > 0 ? path : "clone3 CLONE_INTO_CGROUP", true);
+	return false;
+}
+
 static bool decide(struct call *c)
 {
 	int nr = c->req->data.nr;
+
+	if (nr == SYS_clone3)
+		return check_clone3(c);
 
 	if (is_denied_syscall(c->rp, nr)) {
 		rep_violation(V_SYSCALL, c->req->pid, "syscalls.deny",
