@@ -6,10 +6,7 @@
  * it reached (by DNS name when it resolved one), and the secret paths and
  * denied syscalls of the policy it ran under. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/safefile.h"
@@ -105,28 +102,12 @@ static bool shared_dir(const char *dir)
 	return !strchr(dir + 1, '/') || (home && !strcmp(dir, home));
 }
 
-/* Did this run create directory dir? mkdir -p also asks for every
- * existing parent (EEXIST), so the report alone cannot tell; the birth
- * time can. Without one (file systems that keep none) only shared
- * directories and the parents of the workspace are known to be old. */
+/* Did this run create directory dir? A mkdir of an existing directory
+ * is not recorded (seccomp.c), but one racing with the step's own set-up
+ * might be: the workspace's parents and shared directories never count. */
 static bool created_by_run(const char *dir, const struct rep_meta *m)
 {
-	struct timespec now;
-	struct statx stx;
-	double born, started;
-
-	if (shared_dir(dir) || under(m->cwd, dir))
-		return false;
-	if (statx(AT_FDCWD, dir, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &stx) ||
-	    !(stx.stx_mask & STATX_BTIME))
-		return true;
-	clock_gettime(CLOCK_REALTIME, &now);
-	born = stx.stx_btime.tv_sec + stx.stx_btime.tv_nsec / 1e9;
-	started = now.tv_sec + now.tv_nsec / 1e9 - m->seconds;
-	/* Timestamps come from the coarse clock (up to a tick early), but the
-	 * step's first command runs long after warden started (set-up takes
-	 * over a second), so no margin is needed. */
-	return born >= started;
+	return !shared_dir(dir) && !under(m->cwd, dir);
 }
 
 /* The outermost directory on path's way that the run made, or NULL. */
