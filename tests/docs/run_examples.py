@@ -14,6 +14,7 @@ Shape: a JSON line must have the same keys (recursively) and value types; a
 text line the same first two words, with numbers, paths and quoted strings
 masked. "..." in the expected output stands for any number of lines.
 A block preceded by <!-- doc-test: skip (REASON) --> is listed, not run.
+Everything runs in a private mount namespace with an empty /run.
 
     run_examples.py [FILE.md ...]       exit 0 if every block matched
 """
@@ -192,7 +193,21 @@ def uncovered(pool, lines):
     return p
 
 
+def private_run():
+    """Re-run in a mount namespace of our own with an empty /run, so a
+    daemon an example starts (its socket: /run/warden/) leaves nothing on
+    the host; the namespace ends with the runner."""
+    if os.environ.get("WARDEN_DOCTEST_NS") == "1":
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755", "doctest-run", "/run"],
+                       check=True)
+        return
+    os.execvp("unshare", ["unshare", "--mount", "--propagation", "private", "env",
+                          "WARDEN_DOCTEST_NS=1", sys.executable, os.path.abspath(__file__)]
+              + sys.argv[1:])
+
+
 def main():
+    private_run()
     files = sys.argv[1:] or [os.path.join(ROOT, "README.md")] + \
         sorted(glob.glob(os.path.join(ROOT, "docs", "*.md")))
     ran = failed = 0

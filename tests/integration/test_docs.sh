@@ -5,7 +5,10 @@
 RUNNER="$(dirname "$0")/../docs/run_examples.py"
 
 t_doc_examples() {
+	local before
+	before=$(ls -d /run/warden 2>/dev/null)
 	BUILD_DIR="$(dirname "$WARDEN")" python3 "$RUNNER" || fail "doc examples differ from the docs"
+	assert_eq "$(ls -d /run/warden 2>/dev/null)" "$before" "the examples left /run/warden behind"
 }
 
 # The runner must be able to fail: a wrong flag and a wrong shape.
