@@ -1,9 +1,12 @@
 /* --learn: the policy a clean run needs, from what this run did: the
- * binaries it ran, the directories it wrote to (the workspace and /tmp as
- * a whole, elsewhere the file's directory), the destinations it reached
- * (by DNS name when it resolved one), and the secret paths and denied
- * syscalls of the policy it ran under. */
+ * binaries it ran, where it wrote (the workspace as $PWD/, a directory the
+ * run created as a whole, a file in a shared directory such as /tmp or
+ * $HOME exactly, elsewhere the file's directory; paths under $HOME written
+ * as ~/ so the policy works for another runner's home), the destinations
+ * it reached (by DNS name when it resolved one), and the secret paths and
+ * denied syscalls of the policy it ran under. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/safefile.h"
@@ -50,39 +53,130 @@ static bool under(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || !path[n]);
 }
 
-/* The prefix that covers a written path. */
-static void write_prefix(const char *path, const char *op, const char *cwd,
-			 char *out, size_t len)
+/* $HOME, normalised, when it names a real home (not "/"), else NULL. */
+static const char *home_dir(void)
 {
-	char *slash;
+	static char buf[PATH_MAX];
+	const char *h = getenv("HOME");
+	size_t n;
 
-	if (under(path, cwd)) {
-		snprintf(out, len, "$PWD/");
-	} else if (under(path, "/tmp")) {
-		snprintf(out, len, "/tmp/");
-	} else if (!strcmp(op, "mkdir")) {
-		snprintf(out, len, "%s/", path);
-	} else {
+	if (!h || h[0] != '/' || strlen(h) >= sizeof(buf))
+		return NULL;
+	snprintf(buf, sizeof(buf), "%s", h);
+	for (n = strlen(buf); n > 1 && buf[n - 1] == '/'; n--)
+		buf[n - 1] = '\0';
+	return n > 1 ? buf : NULL;
+}
+
+/* path as the policy should say it: ~/x for $HOME/x. */
+static void policy_path(const char *path, char *out, size_t len)
+{
+	const char *home = home_dir();
+
+	if (home && under(path, home))
+		snprintf(out, len, "~%s%s", path[strlen(home)] ? "" : "/",
+			 path + strlen(home));
+	else
 		snprintf(out, len, "%s", path);
-		slash = strrchr(out, '/');
-		if (slash)
-			slash[1] = '\0';
+}
+
+static void add_path(struct list *l, const char *path)
+{
+	char p[PATH_MAX + 2];
+
+	policy_path(path, p, sizeof(p));
+	add(l, p);
+}
+
+/* Directories that many unrelated programs write to: learning one whole
+ * would allow far more than the run did, so only exact files there. */
+static bool shared_dir(const char *dir)
+{
+	static const char *const temp_roots[] = { "/tmp", "/var/tmp", "/dev/shm" };
+	const char *home = home_dir();
+
+	for (size_t i = 0; i < sizeof(temp_roots) / sizeof(*temp_roots); i++)
+		if (!strcmp(dir, temp_roots[i]))
+			return true;
+	/* "/" and the top-level directories (/etc, /var, /home, ...) */
+	return !strchr(dir + 1, '/') || (home && !strcmp(dir, home));
+}
+
+/* Did this run create directory dir? A mkdir of an existing directory
+ * is not recorded (seccomp.c), but one racing with the step's own set-up
+ * might be: the workspace's parents and shared directories never count. */
+static bool created_by_run(const char *dir, const struct rep_meta *m)
+{
+	return !shared_dir(dir) && !under(m->cwd, dir);
+}
+
+/* The outermost directory on path's way that the run made, or NULL. */
+static const char *made_dir(const char *path, const struct list *made)
+{
+	const char *best = NULL;
+
+	for (size_t i = 0; i < made->n; i++)
+		if (under(path, made->v[i]) &&
+		    (!best || strlen(made->v[i]) < strlen(best)))
+			best = made->v[i];
+	return best;
+}
+
+/* The prefix that covers a written path. */
+static void write_prefix(const char *path, const char *cwd,
+			 const struct list *made, char *out, size_t len)
+{
+	const char *dir = made_dir(path, made);
+	char parent[PATH_MAX], *slash;
+
+	snprintf(parent, sizeof(parent), "%s", path);
+	slash = strrchr(parent, '/');
+	if (slash)
+		*(slash == parent ? slash + 1 : slash) = '\0';
+	if (under(path, cwd))
+		snprintf(out, len, "$PWD/");
+	else if (dir)
+		snprintf(out, len, "%s/", dir);
+	else if (shared_dir(parent))
+		snprintf(out, len, "%s", path);
+	else
+		snprintf(out, len, "%s/", parent);
+}
+
+/* The directories this run created (see created_by_run). */
+static void learn_made_dirs(const struct rep_meta *m, struct list *made)
+{
+	for (size_t i = 0; i < rep.files.n; i++) {
+		const struct rfile *f = &rep.files.v[i];
+
+		if (!strcmp(f->op, "mkdir") && f->path[0] == '/' &&
+		    created_by_run(f->path, m))
+			add(made, f->path);
 	}
 }
 
 static void learn_writes(const struct rep_meta *m, struct list *w)
 {
-	char pre[4096];
+	struct list made = { 0 };
+	char pre[PATH_MAX + 2];
 
+	learn_made_dirs(m, &made);
 	for (size_t i = 0; i < rep.files.n; i++) {
 		const struct rfile *f = &rep.files.v[i];
 
 		if (!strcmp(f->op, "read-secret") || f->path[0] != '/' ||
 		    run_path_always_writable(f->path))
 			continue;
-		write_prefix(f->path, f->op, m->cwd, pre, sizeof(pre));
-		add(w, pre);
+		if (!strcmp(f->op, "mkdir") && !made_dir(f->path, &made) &&
+		    !under(f->path, m->cwd))
+			continue;	/* asked for an existing directory */
+		write_prefix(f->path, m->cwd, &made, pre, sizeof(pre));
+		if (!strcmp(pre, "$PWD/"))
+			add(w, pre);
+		else
+			add_path(w, pre);
 	}
+	free_list(&made);
 }
 
 static bool is_loopback(const struct rconn *c)
@@ -131,11 +225,11 @@ int rep_write_learned(int fd, const struct rep_meta *m)
 		return -errno;
 	for (size_t i = 0; i < rep.procs.n; i++)
 		if (rep.procs.v[i].binary[0] == '/')
-			add(&bins, rep.procs.v[i].binary);
+			add_path(&bins, rep.procs.v[i].binary);
 	learn_writes(m, &writes);
 	learn_net(&net);
 	for (size_t i = 0; i < m->rp->secrets.n; i++)
-		add(&secrets, m->rp->secrets.v[i]);
+		add_path(&secrets, m->rp->secrets.v[i]);
 	fprintf(f, "# Learned by `warden run --learn` from:");
 	for (int i = 0; m->argv[i]; i++) {
 		fputc(' ', f);
