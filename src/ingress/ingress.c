@@ -162,6 +162,13 @@ static int stage_iface(const struct ingress_iface *f, __u32 ifindex,
 	 * interface already (a mode swap) */
 	err = find_att(ifindex, -1) ? -EEXIST :
 	      ingress_pin_adopt(a, bpf_program__fd(st.skel->progs.ingress_xdp));
+	if (err == -EXDEV) {
+		/* it filters as it is until the switch swaps the mode */
+		a->in_active = true;
+		a->in_staged = false;
+		st.deferred[st.natt++] = false;
+		return stage_iface(f, ifindex, d);
+	}
 	if (err)
 		err = attach_filter(a);
 	if (!err && (err = ingress_pin_keep(a))) {

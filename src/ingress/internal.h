@@ -41,7 +41,8 @@ const char *ingress_gen_rule_name(const struct ingress_state *s, __u32 gen,
 				  __u32 id, char *buf, size_t len);
 
 /* --pin (pin.c): take over the XDP link an earlier daemon pinned for a
- * (0, or -errno: none to take); pin a's link; remove a's pin; remove the
+ * (0, or -errno: none to take; -EXDEV: it runs in the other XDP mode,
+ * and a now holds it as it is); pin a's link; remove a's pin; remove the
  * pins of interfaces no attachment names; are any pinned at all? */
 int ingress_pin_adopt(struct ingress_attachment *a, int xdp_prog);
 int ingress_pin_keep(const struct ingress_attachment *a);

@@ -28,18 +28,19 @@ static void link_name(const struct ingress_attachment *a, char *buf,
 }
 
 /* The mode the kernel runs an adopted XDP link in. */
-static const char *xdp_mode_in_use(__u32 ifindex)
+static enum ingress_mode xdp_mode_in_use(__u32 ifindex)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
 	if (bpf_xdp_query((int)ifindex, 0, &q) == 0 &&
 	    q.attach_mode == XDP_ATTACHED_DRV)
-		return "xdp-native";
-	return "xdp-generic";
+		return MODE_XDP_NATIVE;
+	return MODE_XDP_GENERIC;
 }
 
 int ingress_pin_adopt(struct ingress_attachment *a, int xdp_prog)
 {
+	enum ingress_mode in_use;
 	char name[32];
 	int fd;
 
@@ -49,6 +50,15 @@ int ingress_pin_adopt(struct ingress_attachment *a, int xdp_prog)
 	fd = pin_open_link(MODULE, name);
 	if (fd < 0)
 		return fd;
+	in_use = xdp_mode_in_use(a->ifindex);
+	if (a->mode != MODE_XDP && a->mode != in_use) {
+		/* the other XDP mode: a holds the link as it is, and the
+		 * switch replaces it with one in the mode asked */
+		a->link_fd = fd;
+		a->mode = in_use;
+		a->used = ingress_mode_name(in_use);
+		return -EXDEV;
+	}
 	if (bpf_link_update(fd, xdp_prog, NULL)) {
 		int err = -errno;
 
@@ -56,7 +66,7 @@ int ingress_pin_adopt(struct ingress_attachment *a, int xdp_prog)
 		return err;
 	}
 	a->link_fd = fd;
-	a->used = xdp_mode_in_use(a->ifindex);
+	a->used = ingress_mode_name(in_use);
 	return 0;
 }
 
