@@ -695,8 +695,12 @@ int cmd_run(int argc, char **argv)
 	if (parse_args(argc, argv, &r.o))
 		return RUN_EXIT_USAGE;
 	log_setup_libbpf();
-	if (load_policy(&r) || pick_cred(&r.o, &r.cred))
+	if (load_policy(&r))
 		return RUN_EXIT_USAGE;
+	if (pick_cred(&r.o, &r.cred)) {
+		run_policy_free(r.rp);
+		return RUN_EXIT_USAGE;
+	}
 	if (open_output(r.o.report, "report", &r.report_fd) ||
 	    open_output(r.o.learn, "learned policy", &r.learn_fd)) {
 		if (r.report_fd >= 0)
