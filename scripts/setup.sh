@@ -55,6 +55,9 @@ base_pkgs=(make gcc clang llvm pkg-config libelf-dev zlib1g-dev libzstd-dev
 	libyaml-dev libcmocka-dev iproute2 python3 util-linux procps
 	dnsmasq-base netcat-openbsd strace libclang-rt-14-dev valgrind
 	go-md2man man-db dpkg-dev logrotate)
+# docker.io, busybox-static: tests/integration/test_containers.sh runs real
+# containers (its own dockerd, an image imported from busybox, no registry)
+ctr_pkgs=(docker.io busybox-static)
 bpf_pkgs=(libbpf-dev bpftool)
 bench_pkgs=(libbpf-tools bpftrace auditd xdp-tools nftables iptables hyperfine
 	python3-matplotlib)
@@ -63,6 +66,14 @@ vm_pkgs=(qemu-system-x86 cpio xz-utils stress-ng)
 
 apt-get install -y -qq --no-install-recommends "${base_pkgs[@]}"
 apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bpf_pkgs[@]}"
+# Where installing docker.io starts the host's own dockerd, keep it off the
+# host's network (no bridge, no iptables rules); an existing config stays.
+if [ ! -e /etc/docker/daemon.json ]; then
+	mkdir -p /etc/docker
+	echo '{"bridge": "none", "iptables": false, "ip6tables": false}' \
+		>/etc/docker/daemon.json
+fi
+apt-get install -y -qq --no-install-recommends "${ctr_pkgs[@]}"
 if [ "$want_bench" = 1 ]; then
 	apt-get install -y -qq --no-install-recommends "${bench_pkgs[@]}"
 fi

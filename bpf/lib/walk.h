@@ -59,6 +59,13 @@ struct path_walk {
 	void *dir_map;		/* directory rules: binaries' or opened files' */
 	bool dir_leaf;		/* the path is itself a directory to check */
 	__u32 gen;
+	/* if root_d is set: where the walk crossed the process's root (its
+	 * fs root: a container's, a chroot), so buf[root_off..] is the path
+	 * as the process sees it; root_ok when it was whole there */
+	struct dentry *root_d;
+	struct vfsmount *root_mnt;
+	__u32 root_off;
+	bool root_ok;
 };
 
 static __always_inline void or_bits(struct rule_bits *dst,

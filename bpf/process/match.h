@@ -6,6 +6,8 @@
 #define WARDEN_PROCESS_MATCH_H
 #include "process/maps.h"
 #include "process/paths.h"
+#include "process/nspath.h"
+#include "process/container.h"
 #include "lib/bits.h"
 
 static __always_inline void lookup_or(void *map, void *key,
@@ -40,7 +42,8 @@ static __always_inline void cgroup_bits(struct task_struct *t, __u32 gen,
 	bpf_loop(MAX_CG_DEPTH, cg_bits_step, &c, 0);
 }
 
-static __always_inline void binary_bits(struct file *f, struct proc_info *pi,
+static __always_inline void binary_bits(struct task_struct *t, struct file *f,
+					struct proc_info *pi,
 					struct policy_hdr *ph, __u32 gen,
 					struct scratch *s)
 {
@@ -69,9 +72,14 @@ static __always_inline void binary_bits(struct file *f, struct proc_info *pi,
 		s->dirent.dir.gen = gen;
 		lookup_or(&proc_bin_dirent, &s->dirent, acc);
 	}
-	if (ph->dir_depth) {
+	exec_name_bits(t, gen, acc);
+	if (ph->dir_depth || ph->path_rules) {
+		if (!ph->dir_depth)
+			w.dir_bits = NULL;	/* naming only */
+		walk_from_root(&w, t);
 		bpf_core_read(&fp, sizeof(fp), &f->f_path);
 		walk_path(&fp, &w);
+		nspath_bits(&w, ph, gen, acc);
 	}
 }
 
@@ -125,7 +133,7 @@ static __always_inline int match_rules(struct task_struct *t, struct file *f,
 		return -1;
 	__builtin_memset(s->m, 0, sizeof(s->m));
 	if (ph->used_dims & (1u << DIM_BINARY))
-		binary_bits(f, pi, ph, gen, s);
+		binary_bits(t, f, pi, ph, gen, s);
 	if (ph->used_dims & (1u << DIM_PID)) {
 		nk.value = BPF_CORE_READ(t, tgid);
 		lookup_or(&proc_pid, &nk, &s->m[DIM_PID]);
@@ -138,6 +146,8 @@ static __always_inline int match_rules(struct task_struct *t, struct file *f,
 		ancestor_bits(pi, gen, &s->m[DIM_ANCESTOR], before_exec);
 	if (ph->used_dims & (1u << DIM_CGROUP))
 		cgroup_bits(t, gen, &s->m[DIM_CGROUP]);
+	if (ph->used_dims & (1u << DIM_CONTAINER))
+		container_bits(t, pi, ph, gen, &s->m[DIM_CONTAINER], before_exec);
 
 	for (int i = 0; i < RULE_WORDS; i++) {
 		__u64 sat = cand->w[i];

@@ -48,6 +48,10 @@ static long path_step(__u64 i, void *arg)
 	struct dentry *root = BPF_CORE_READ(vm, mnt_root);
 	struct dentry *parent = BPF_CORE_READ(d, d_parent);
 
+	if (d == w->root_d && vm == w->root_mnt && !w->root_ok) {
+		w->root_off = c->off;
+		w->root_ok = !c->name_full;
+	}
 	if ((i > 0 || w->dir_leaf) && w->dir_bits)
 		or_dir_rules(w->dir_map, d, w->gen, w->dir_bits);
 	if (d == root || d == parent) {

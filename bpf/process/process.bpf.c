@@ -10,7 +10,9 @@
  *
  * One header per concern: maps.h (globals and maps), paths.h (naming
  * files and cgroups), track.h (the process table), match.h (rules),
- * emit.h (events), guard.h (self-protection), files.h (file rules). */
+ * emit.h (events), guard.h (self-protection), files.h (file rules),
+ * nspath.h (paths as a container sees them), container.h (which cgroups
+ * are containers, which processes their workload). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -37,6 +39,7 @@ int BPF_PROG(on_exec, struct task_struct *t, pid_t old_pid,
 	if (!pi)
 		return 0;
 	proc_exec(pi, f);
+	ctr_track(pi, t);
 	ph = current_policy(&a.gen);
 	if (!ph)
 		return 0;
@@ -91,6 +94,21 @@ int BPF_PROG(on_exit, struct task_struct *t)
 		emit(&a);
 	}
 	proc_exit(t);
+	return 0;
+}
+
+/* Container cgroups are marked before any process can run in them. */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(on_cgroup_mkdir, struct cgroup *cg, const char *path)
+{
+	ctr_cgroup_created(cg);
+	return 0;
+}
+
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(on_cgroup_rmdir, struct cgroup *cg, const char *path)
+{
+	ctr_cgroup_removed(cg);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #define WARDEN_PROCESS_TRACK_H
 #include "process/maps.h"
 #include "process/paths.h"
+#include "process/container.h"
 
 static __always_inline __u64 start_id(struct task_struct *t)
 {
@@ -69,6 +70,7 @@ static __always_inline struct proc_info *proc_from_task(struct task_struct *t)
 	if (task_exe(t))
 		file_id_of(task_exe(t), &pi->self);
 	bpf_loop(MAX_ANCESTORS, parent_step, &c, 0);
+	ctr_track(pi, t);
 	if (bpf_map_update_elem(&proc_table, &tgid, pi, BPF_NOEXIST) &&
 	    !bpf_map_lookup_elem(&proc_table, &tgid))
 		count_loss(LOSS_PROC_MAP_FULL);

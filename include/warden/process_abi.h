@@ -31,7 +31,8 @@ enum sel_dim {
 	DIM_PID,
 	DIM_UID,
 	DIM_ANCESTOR,	/* any ancestor's binary is one of these files */
-	DIM_CGROUP,	/* cgroup subtree or container id */
+	DIM_CGROUP,	/* cgroup subtree */
+	DIM_CONTAINER,	/* a container's workload: any, or by id */
 	DIM__COUNT,
 };
 
@@ -73,6 +74,26 @@ struct dirent_key {
 	char name[NAME_KEY_LEN];
 };
 
+/* A path as the process sees it from its root (inside a container: the
+ * container's path), zero-padded; directories end with '/'. */
+#define PATH_KEY_LEN	256
+struct path_key {
+	__u32 gen;
+	char path[PATH_KEY_LEN - 4];
+};
+
+/* Containers: the cgroups whose name holds a container id (kept by the
+ * cgroup_mkdir/rmdir programs and a scan at start) map to the id's first
+ * CTR_KEY_LEN hex digits, the key of container-id rules. */
+#define CTR_KEY_LEN	12
+struct ctr_key {
+	__u32 gen;
+	char id[CTR_KEY_LEN];
+};
+struct ctr_cg {
+	char id[CTR_KEY_LEN];
+};
+
 struct num_key {		/* pid, uid, cgroup id */
 	__u64 value;
 	__u32 gen;
@@ -87,15 +108,22 @@ struct policy_hdr {
 	struct rule_bits fileless;		/* binary: @fileless */
 	struct rule_bits file_read;		/* file rules on reads */
 	struct rule_bits file_write;		/* file rules on writes/creates */
+	struct rule_bits any_container;		/* container: any */
 	__u8 action[MAX_RULES];
 	__u32 used_dims;			/* bit per dim some rule uses */
 	__u32 observe;				/* OBSERVE_* */
 	__u32 dir_depth;			/* deepest prefix dir, levels */
+	__u32 path_rules;			/* proc_bin_path/pdir hold keys */
 };
 
 #define OBSERVE_EXEC	(1u << 0)
 #define OBSERVE_EXIT	(1u << 1)
 #define OBSERVE_FORK	(1u << 2)
+
+/* proc_info.flags */
+#define PROC_WORKLOAD	(1u << 0)	/* a container's workload: it (or an
+					 * ancestor) exec'd inside the container's
+					 * mount namespace; runc init is not */
 
 /* What the kernel remembers of each process (thread group). */
 struct proc_info {
@@ -169,6 +197,8 @@ enum loss_site {
 	LOSS_PROC_MAP_FULL = 1,	/* process table full: ancestry degraded */
 	LOSS_TRACK_FULL = 2,	/* a process-table record (not an event) could
 				 * not be sent: user-space ancestry degraded */
+	LOSS_CTR_MAP_FULL = 3,	/* a container cgroup could not be marked:
+				 * container rules miss its workload */
 	LOSS__COUNT,
 };
 /* The invariants above, checked on both sides of the boundary. */
@@ -192,6 +222,8 @@ _Static_assert(sizeof(struct name_key) == 4 + NAME_KEY_LEN, "name_key: no holes"
 _Static_assert(sizeof(struct dirent_key) == sizeof(struct file_id) + NAME_KEY_LEN,
 	       "dirent_key: no holes");
 _Static_assert(sizeof(struct num_key) == 8 + 4 + 4, "num_key: no holes");
+_Static_assert(sizeof(struct path_key) == PATH_KEY_LEN, "path_key: no holes");
+_Static_assert(sizeof(struct ctr_key) == 4 + CTR_KEY_LEN, "ctr_key: no holes");
 /* The event header: no holes (memset and filled field by field), the
  * variable part right after it, lengths that fit their __u16. */
 _Static_assert(sizeof(struct process_event) == 120, "process_event: no holes");

@@ -20,7 +20,9 @@ static int load_wanted(struct agent *a, const struct policy *p)
 	return 0;
 }
 
-int agent_apply(struct agent *a, struct policy *p, struct diags *d)
+/* Every loaded module compiles p into its inactive generation, then all
+ * switch, or none does. */
+static int switch_to(struct agent *a, const struct policy *p, struct diags *d)
 {
 	int err = load_wanted(a, p), i;
 
@@ -44,10 +46,24 @@ int agent_apply(struct agent *a, struct policy *p, struct diags *d)
 	for (i = 0; i < n_modules; i++)
 		if (modules[i]->loaded)
 			modules[i]->commit();
+	return 0;
+}
+
+int agent_apply(struct agent *a, struct policy *p, struct diags *d)
+{
+	int err = switch_to(a, p, d);
+
+	if (err)
+		return err;
 	policy_free(a->previous);
 	a->previous = a->active;
 	a->active = p;
 	return 0;
+}
+
+int agent_recompile(struct agent *a, struct diags *d)
+{
+	return a->active ? switch_to(a, a->active, d) : 0;
 }
 
 void agent_stats_json(struct agent *a, struct jbuf *j)

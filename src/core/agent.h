@@ -19,6 +19,10 @@ struct agent {
  * running policy (if any) stays and the reasons are in d. Takes ownership
  * of p on success. */
 int agent_apply(struct agent *a, struct policy *p, struct diags *d);
+/* Compile the active policy again, as it is (what its selectors name
+ * changed: a cgroup recreated), whichever way it came: --policy, the
+ * built-in one, or `policy apply`. 0 or -errno; it stays active. */
+int agent_recompile(struct agent *a, struct diags *d);
 void agent_stats_json(struct agent *a, struct jbuf *j);
 void agent_tick(struct agent *a);
 /* Events lost by every loaded module's kernel side. */

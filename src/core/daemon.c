@@ -37,6 +37,7 @@ struct daemon {
 	size_t n_cg;
 	int ticks;
 	bool reload_pending;
+	bool recompile_pending;	/* the active policy's cgroups changed */
 	bool stopping;
 	time_t started;
 };
@@ -122,7 +123,7 @@ static void check_policy_cgroups(struct daemon *dm)
 	uint64_t *ids;
 	ssize_t n;
 
-	if (!dm->agent.active || !dm->o.policy_path)
+	if (!dm->agent.active)
 		return;
 	n = policy_cgroup_ids(dm->agent.active, &ids);
 	if (n < 0)
@@ -135,8 +136,35 @@ static void check_policy_cgroups(struct daemon *dm)
 	dm->cg_ids = ids;
 	dm->n_cg = (size_t)n;
 	log_info("a cgroup named by policy %s was removed or created: "
-		 "recompiling it", dm->o.policy_path);
-	dm->reload_pending = true;
+		 "recompiling it", dm->agent.active->file);
+	dm->recompile_pending = true;
+}
+
+/* The active policy, not the file: `policy apply` holds until something
+ * replaces it. */
+static void recompile(struct daemon *dm)
+{
+	struct diags d;
+	int err;
+
+	dm->recompile_pending = false;
+	diags_init(&d, dm->agent.active->file);
+	err = agent_recompile(&dm->agent, &d);
+	diags_print(&d, stderr);
+	diags_free(&d);
+	if (err) {
+		log_err("policy %s could not be recompiled (%s); its previous "
+			"compilation stays in force", dm->agent.active->file,
+			strerror(-err));
+	} else {
+		size_t missing = 0;
+
+		for (size_t i = 0; i < dm->n_cg; i++)
+			missing += !dm->cg_ids[i];
+		log_info("policy %s recompiled: %zu of its %zu cgroups exist",
+			 dm->agent.active->file, dm->n_cg - missing, dm->n_cg);
+	}
+	output_flush();
 }
 
 static int apply_policy(struct daemon *dm, struct policy *p)
@@ -163,6 +191,7 @@ static int apply_policy(struct daemon *dm, struct policy *p)
 	free(dm->cg_ids);
 	dm->cg_ids = ids;
 	dm->n_cg = (size_t)n;
+	dm->recompile_pending = false;
 	return 0;
 }
 
@@ -372,6 +401,8 @@ static void on_tick(struct daemon *dm)
 	check_policy_cgroups(dm);
 	if (dm->reload_pending)
 		reload(dm);
+	else if (dm->recompile_pending)
+		recompile(dm);
 	if (++dm->ticks % dm->o.stats_interval == 0) {
 		output_sync_clock();
 		emit_stats(dm, false);

@@ -30,11 +30,12 @@ struct selector {
 	struct u64v pid, uid;
 	struct strv ancestor;	/* exact files */
 	struct strv cgroup;	/* paths below the cgroup2 root */
-	struct strv container;	/* container ids (full or >= 12 hex) */
+	struct strv container;	/* container ids (full or >= 12 hex), "any" */
 };
 
 /* binary value for executables with no name in any directory */
 #define FILELESS_BINARY "@fileless"
+#define CONTAINER_ANY "any"	/* container: any (or "*") */
 
 #define FILE_ACCESS_READ	1u
 #define FILE_ACCESS_WRITE	2u	/* open for writing, create, truncate, unlink */

@@ -29,6 +29,9 @@ const struct proc_map_desc proc_map_desc[PM__COUNT] = {
 	[PM_TGT_FILE] = { "proc_tgt_file", GEN_AT(struct file_id, gen) },
 	[PM_TGT_DIR] = { "proc_tgt_dir", GEN_AT(struct file_id, gen) },
 	[PM_TGT_DIRENT] = { "proc_tgt_dirent", GEN_AT(struct dirent_key, dir.gen) },
+	[PM_BIN_PATH] = { "proc_bin_path", GEN_AT(struct path_key, gen) },
+	[PM_BIN_PDIR] = { "proc_bin_pdir", GEN_AT(struct path_key, gen) },
+	[PM_CTR_ID] = { "proc_ctr_id", GEN_AT(struct ctr_key, gen) },
 };
 
 struct compile {
@@ -213,6 +216,30 @@ static int add_target(struct compile *c, const struct strv *s, size_t i,
 	return add_dirent_to(c, PM_TGT_DIRENT, v, rule);
 }
 
+/* The path as text, for processes that see another file there (in a
+ * container, a chroot): a directory's key ends with '/'. */
+static int add_path_string(struct compile *c, const struct strv *s, size_t i,
+			   bool dir, int rule)
+{
+	struct path_key k = { .gen = c->gen };
+	const char *v = s->v[i];
+	size_t n = strlen(v);
+	bool slash = v[n - 1] == '/';
+
+	if (n + (dir && !slash) >= sizeof(k.path)) {
+		diag_add(c->d, s->line[i], s->col[i], "warning: binary \"%s\": "
+			 "longer than %zu bytes; matched by inode on this host "
+			 "only, not as the path a container sees", v,
+			 sizeof(k.path) - 1);
+		return 0;
+	}
+	memcpy(k.path, v, n);
+	if (dir && !slash)
+		k.path[n] = '/';
+	c->img->hdr.path_rules = 1;
+	return or_rule(c, dir ? PM_BIN_PDIR : PM_BIN_PATH, &k, rule);
+}
+
 static int add_binary(struct compile *c, const struct strv *s, size_t i,
 		      int rule)
 {
@@ -220,7 +247,7 @@ static int add_binary(struct compile *c, const struct strv *s, size_t i,
 	struct file_id id = { .gen = c->gen };
 	struct name_key nk = { .gen = c->gen };
 	bool dir;
-	int err;
+	int err, perr;
 
 	if (strcmp(v, FILELESS_BINARY) == 0) {
 		set_bit(&c->img->hdr.fileless, rule);
@@ -231,16 +258,22 @@ static int add_binary(struct compile *c, const struct strv *s, size_t i,
 		return or_rule(c, PM_BIN_NAME, &nk, rule);
 	}
 	err = stat_id(v, &id, &dir);
-	if (err && v[strlen(v) - 1] != '/') {
+	dir = (!err && dir) || v[strlen(v) - 1] == '/';
+	if ((perr = add_path_string(c, s, i, dir, rule)))
+		return perr;
+	if (err && !dir) {
 		/* not there yet: its directory entry still catches it */
 		warn_missing_binary(c, s, i, err);
 		return add_dirent(c, v, rule);
 	}
 	if (err) {
-		warn_at(c, s, i, "binary directory", err);
+		diag_add(c->d, s->line[i], s->col[i], "warning: binary "
+			 "directory \"%s\": %s; on this host the rule matches "
+			 "it once it exists and the policy is reloaded (in "
+			 "containers it matches now)", v, strerror(-err));
 		return 0;
 	}
-	if (dir || v[strlen(v) - 1] == '/') {
+	if (dir) {
 		c->img->hdr.dir_depth = MAX_DIR_DEPTH;
 		return or_rule(c, PM_BIN_DIR, &id, rule);
 	}
@@ -282,49 +315,20 @@ static int add_cgroup(struct compile *c, const struct strv *s, size_t i,
 	return add_num(c, PM_CGROUP, id, rule);
 }
 
-/* Every cgroup whose directory name holds the container id. */
-static int add_container_dir(struct compile *c, const char *dir,
-			     const char *cid, int rule, int depth, int *found)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[PATH_MAX];
-	int err = 0;
-
-	if (!d || depth > MAX_CG_DEPTH) {
-		if (d)
-			closedir(d);
-		return 0;
-	}
-	while (!err && (e = readdir(d))) {
-		struct stat st;
-
-		if (e->d_type != DT_DIR || e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (strstr(e->d_name, cid) && stat(path, &st) == 0) {
-			err = add_num(c, PM_CGROUP, st.st_ino, rule);
-			(*found)++;
-			continue;	/* descendants are covered by the walk */
-		}
-		err = add_container_dir(c, path, cid, rule, depth + 1, found);
-	}
-	closedir(d);
-	return err;
-}
-
+/* A container's workload, by id (its first CTR_KEY_LEN hex digits, as
+ * the kernel keys the cgroups it marks) or any container: no cgroup is
+ * looked up here, so containers started later are covered too. */
 static int add_container(struct compile *c, const struct strv *s, size_t i,
 			 int rule)
 {
-	const char *root = c->cgroup_root;
-	int found = 0, err;
+	struct ctr_key k = { .gen = c->gen };
 
-	if (!root)
+	if (strcmp(s->v[i], CONTAINER_ANY) == 0) {
+		set_bit(&c->img->hdr.any_container, rule);
 		return 0;
-	err = add_container_dir(c, root, s->v[i], rule, 0, &found);
-	if (!err && !found)
-		warn_at(c, s, i, "container", -ESRCH);
-	return err;
+	}
+	memcpy(k.id, s->v[i], CTR_KEY_LEN);
+	return or_rule(c, PM_CTR_ID, &k, rule);
 }
 
 typedef int (*add_fn)(struct compile *, const struct strv *, size_t, int);

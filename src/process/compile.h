@@ -23,6 +23,9 @@ enum proc_rule_map {
 	PM_TGT_FILE,		/* file rules: targets by inode */
 	PM_TGT_DIR,		/* ... by directory prefix */
 	PM_TGT_DIRENT,		/* ... by directory entry */
+	PM_BIN_PATH,		/* binaries by the path a process sees */
+	PM_BIN_PDIR,		/* ... and its directory prefixes */
+	PM_CTR_ID,		/* container ids */
 	PM__COUNT,
 };
 

@@ -111,6 +111,15 @@ static void json_ancestors(struct jbuf *j, const struct process_event *ev)
 	jb_arr_close(j);
 }
 
+/* The event's cgroup path as a string in path (CGPATH_MAX_LEN + 1), or
+ * NULL: a NUL inside the path is not a container's cgroup. */
+static const char *cg_path(const struct ev_strings *s, char *path)
+{
+	memcpy(path, s->cg, s->cg_len);
+	path[s->cg_len] = '\0';
+	return strlen(path) == s->cg_len ? path : NULL;
+}
+
 static void json_cgroup(struct jbuf *j, const struct process_event *ev,
 			const struct ev_strings *s)
 {
@@ -119,10 +128,7 @@ static void json_cgroup(struct jbuf *j, const struct process_event *ev,
 	jb_ku64(j, "cgroup_id", ev->cgroup_id);
 	jb_key(j, "cgroup");
 	jb_strn(j, s->cg, s->cg_len);
-	memcpy(path, s->cg, s->cg_len);
-	path[s->cg_len] = '\0';
-	/* a NUL inside the path is not a container's cgroup */
-	output_container(j, strlen(path) == s->cg_len ? path : NULL, cid);
+	output_container(j, cg_path(s, path), cid);
 }
 
 /* The policy whose rule indices events of generation gen refer to. */
@@ -208,6 +214,18 @@ static void json_event(struct jbuf *j, const struct process_event *ev,
 	json_rule(j, ev, p);
 }
 
+/* " container=RUNTIME:ID12" when the cgroup path names a container. */
+static void text_container(char *buf, size_t len, const struct ev_strings *s)
+{
+	char path[CGPATH_MAX_LEN + 1], cid[CONTAINER_ID_LEN + 1];
+	const char *rt;
+
+	rt = cg_path(s, path) ? container_id_from_path(path, cid) : NULL;
+	if (rt)
+		snprintf(buf + strlen(buf), len - strlen(buf), " container=%s:%.12s",
+			 rt, cid);
+}
+
 static void text_event(char *buf, size_t len, const struct process_event *ev,
 		       const struct ev_strings *s, const char *binary,
 		       const struct policy *p)
@@ -233,6 +251,7 @@ static void text_event(char *buf, size_t len, const struct process_event *ev,
 	if (ev->rule && p && ev->rule <= p->nrules)
 		snprintf(buf + strlen(buf), len - strlen(buf), " rule=%s action=%s",
 			 p->rules[ev->rule - 1].name, action_name(ev->action));
+	text_container(buf, len, s);
 }
 
 /* Keep the user-space table in step with the kernel's. */

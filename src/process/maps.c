@@ -6,8 +6,9 @@
 #include <bpf/libbpf.h>
 #include "process/maps.h"
 
-#define KEY_MAX	128	/* bytes; the largest key is struct dirent_key */
-_Static_assert(sizeof(struct dirent_key) <= KEY_MAX, "keys fit KEY_MAX");
+#define KEY_MAX	256	/* bytes; the largest key is struct path_key */
+_Static_assert(sizeof(struct dirent_key) <= KEY_MAX &&
+	       sizeof(struct path_key) <= KEY_MAX, "keys fit KEY_MAX");
 
 static int fd_of(const struct bpf_object *obj, const char *name, int *fd)
 {

@@ -4,6 +4,7 @@
  * the ring buffer's ctx. */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "lib/log.h"
 #include "core/module.h"
@@ -20,6 +21,8 @@
 #include "core/probe.h"
 #include "process.skel.h"
 #include "process/syscalls.h"
+#include "process/containers.h"
+#include "lib/cgroup.h"
 
 /* Without LSM, file rules are checked when an open returns (and the caller
  * killed before it uses the descriptor); attached only while a policy has
@@ -77,6 +80,35 @@ static int open_generations(void)
 	return err;
 }
 
+/* The host's mount namespace: a process in a container's cgroup that
+ * runs a program in another one is the container's workload. pid 1's
+ * (the agent may run in a container of its own, with the host's pids),
+ * else the agent's own. */
+static __u32 host_mntns(void)
+{
+	struct stat sb;
+
+	if (stat("/proc/1/ns/mnt", &sb) == 0 || stat("/proc/self/ns/mnt", &sb) == 0)
+		return sb.st_ino;
+	log_warn("cannot read the host's mount namespace (/proc/1/ns/mnt: %s); "
+		 "container rules see every process in a container's cgroup "
+		 "as its workload", strerror(errno));
+	return 0;
+}
+
+/* After the cgroup_mkdir program is attached: the containers already
+ * there. A cgroup2 tree that cannot be read leaves them unscoped, said. */
+static int mark_containers(void)
+{
+	int n = containers_mark_existing(bpf_map__fd(st.skel->maps.proc_ctr_cg),
+					 cgroup2_root());
+
+	if (n < 0)
+		log_err("cannot mark the running containers' cgroups: %s",
+			strerror(-n));
+	return n < 0 ? n : 0;
+}
+
 static int process_load(struct ring_buffer **rb)
 {
 	int err;
@@ -85,6 +117,7 @@ static int process_load(struct ring_buffer **rb)
 	if (!st.skel)
 		return obj_load_failed(NULL, "the process BPF object", -errno);
 	st.skel->rodata->agent_tgid = getpid();
+	st.skel->rodata->host_mntns = host_mntns();
 	/* deny rules fail execve with EPERM where LSM programs attach; the
 	 * tracepoint falls back to SIGKILL elsewhere */
 	st.lsm_active = probe_has(PF_LSM);
@@ -119,7 +152,10 @@ static int process_load(struct ring_buffer **rb)
 	      pin_link(st.skel->links.deny_file_open, "process", "deny_file_open") ?:
 	      pin_link(st.skel->links.deny_file_create, "process", "deny_file_create") ?:
 	      pin_link(st.skel->links.deny_file_truncate, "process", "deny_file_truncate") ?:
-	      pin_link(st.skel->links.deny_file_unlink, "process", "deny_file_unlink");
+	      pin_link(st.skel->links.deny_file_unlink, "process", "deny_file_unlink") ?:
+	      pin_link(st.skel->links.on_cgroup_mkdir, "process", "on_cgroup_mkdir") ?:
+	      pin_link(st.skel->links.on_cgroup_rmdir, "process", "on_cgroup_rmdir") ?:
+	      mark_containers();
 	if (err)
 		return err;
 	return rb_add(rb, bpf_map__fd(st.skel->maps.proc_events),
@@ -333,6 +369,7 @@ void process_losses(struct process_losses *l)
 	l->ringbuf_full = percpu_sum(fd, LOSS_RINGBUF_FULL);
 	l->proc_map_full = percpu_sum(fd, LOSS_PROC_MAP_FULL);
 	l->track_full = percpu_sum(fd, LOSS_TRACK_FULL);
+	l->ctr_map_full = percpu_sum(fd, LOSS_CTR_MAP_FULL);
 }
 
 static uint64_t process_lost(void)
@@ -351,6 +388,7 @@ static void process_stats(struct jbuf *j)
 	jb_ku64(j, "process_ringbuf_full", l.ringbuf_full);
 	jb_ku64(j, "process_table_full", l.proc_map_full);
 	jb_ku64(j, "process_track_lost", l.track_full);
+	jb_ku64(j, "process_containers_unmarked", l.ctr_map_full);
 	jb_kstr(j, "exec_deny_mechanism", st.lsm_active ? "lsm" : "sigkill");
 }
 

@@ -9,6 +9,7 @@ struct process_losses {
 	uint64_t ringbuf_full;
 	uint64_t proc_map_full;
 	uint64_t track_full;
+	uint64_t ctr_map_full;	/* container cgroups the kernel could not mark */
 };
 
 void process_losses(struct process_losses *l);

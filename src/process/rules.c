@@ -30,6 +30,20 @@ static int bad(struct diags *d, const struct ynode *n, const char *fmt,
 	return -EINVAL;
 }
 
+/* No empty, "." or ".." component (a trailing '/' marks a directory):
+ * the kernel's path has none. */
+static bool path_is_plain(const char *v)
+{
+	for (const char *p = strchr(v, '/'); p; p = strchr(p + 1, '/')) {
+		size_t n = strcspn(p + 1, "/");
+
+		if ((n == 0 && p[1]) || (n == 1 && p[1] == '.') ||
+		    (n == 2 && strncmp(p + 1, "..", 2) == 0))
+			return false;
+	}
+	return true;
+}
+
 static int add_binary(const struct ynode *n, void *arg)
 {
 	struct value_ctx *c = arg;
@@ -46,6 +60,10 @@ static int add_binary(const struct ynode *n, void *arg)
 		return bad(c->d, n, "basename \"%s\" is longer than 63 bytes", v);
 	if (strlen(v) >= PATH_MAX_LEN)
 		return bad(c->d, n, "path too long%s", "");
+	if (v[0] == '/' && !path_is_plain(v))
+		return bad(c->d, n, "binary \"%s\": write the path without "
+			   "\"//\", \".\" or \"..\" (it is also matched as the "
+			   "text a container sees)", v);
 	return strv_push(&c->sel->binary, v, n->line, n->col);
 }
 
@@ -80,9 +98,11 @@ static int add_container(const struct ynode *n, void *arg)
 	struct value_ctx *c = arg;
 	size_t len = strlen(n->scalar);
 
+	if (strcmp(n->scalar, "any") == 0 || strcmp(n->scalar, "*") == 0)
+		return strv_push(&c->sel->container, CONTAINER_ANY, n->line, n->col);
 	if (len < 12 || len > 64 || strspn(n->scalar, "0123456789abcdef") != len)
 		return bad(c->d, n, "container \"%s\" is not a container id "
-			   "(12 to 64 lowercase hex digits)", n->scalar);
+			   "(12 to 64 lowercase hex digits) or \"any\"", n->scalar);
 	return strv_push(&c->sel->container, n->scalar, n->line, n->col);
 }
 
@@ -135,7 +155,7 @@ static const struct {
 	{ "uid", DIM_UID, add_uid },
 	{ "ancestor", DIM_ANCESTOR, add_ancestor },
 	{ "cgroup", DIM_CGROUP, add_cgroup },
-	{ "container", DIM_CGROUP, add_container },
+	{ "container", DIM_CONTAINER, add_container },
 };
 
 static int parse_selector(struct rule *r, const struct ynode *n, bool negate,

@@ -64,7 +64,8 @@ static void t_exec_rule_all_selectors(void **state)
 	assert_int_equal(r->line, 2);
 	assert_int_equal(r->col, 5);
 	assert_int_equal(r->sel.used, (1u << DIM_BINARY) | (1u << DIM_PID) |
-		(1u << DIM_UID) | (1u << DIM_ANCESTOR) | (1u << DIM_CGROUP));
+		(1u << DIM_UID) | (1u << DIM_ANCESTOR) | (1u << DIM_CGROUP) |
+		(1u << DIM_CONTAINER));
 	assert_int_equal(r->sel.negated, 0);
 	assert_int_equal(r->sel.binary.n, 4);
 	assert_string_equal(r->sel.binary.v[1], "wget");
@@ -313,6 +314,35 @@ static void t_all_errors_reported(void **state)
 	diags_free(&d);
 }
 
+/* Paths are matched as text in containers, so they must be written the
+ * way the kernel names them; "any" (or "*") is a container scope. */
+static void t_plain_paths_and_any_container(void **state)
+{
+	struct diags d;
+	struct policy *p = parse("rules:\n"
+		"  - {name: a, action: kill, match: {binary: /usr//bin/x}}\n"
+		"  - {name: b, action: kill, match: {binary: /usr/./x}}\n"
+		"  - {name: c, action: kill, match: {binary: /usr/../x}}\n"
+		"  - {name: e, action: kill, match: {binary: /usr/bin/, container: any}}\n"
+		"  - {name: f, action: kill, match: {binary: /a/..b/.c, container: \"*\"}}\n", &d);
+
+	assert_null(p);
+	assert_int_equal(d.n, 3);
+	assert_true(has_msg(&d, "p.yaml:2:45: binary \"/usr//bin/x\""));
+	assert_true(has_msg(&d, "p.yaml:3:45: binary \"/usr/./x\""));
+	assert_true(has_msg(&d, "p.yaml:4:45: binary \"/usr/../x\""));
+	diags_free(&d);
+	p = parse("rules:\n"
+		"  - {name: e, action: kill, match: {binary: /usr/bin/, container: any}}\n"
+		"  - {name: f, action: kill, match: {binary: /a/..b/.c, container: \"*\"}}\n", &d);
+	assert_non_null(p);
+	assert_int_equal(d.n, 0);
+	assert_string_equal(p->rules[0].sel.container.v[0], CONTAINER_ANY);
+	assert_string_equal(p->rules[1].sel.container.v[0], CONTAINER_ANY);
+	policy_free(p);
+	diags_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +357,7 @@ int main(void)
 		cmocka_unit_test(t_file_errors),
 		cmocka_unit_test(t_rule_count_limit),
 		cmocka_unit_test(t_all_errors_reported),
+		cmocka_unit_test(t_plain_paths_and_any_container),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
