@@ -19,6 +19,7 @@ struct emit_args {
 	bool with_args;
 	bool track_only;	/* header only, not printed */
 	bool guard;		/* self-protection */
+	bool compat;		/* came through the ia32 entry */
 	__u8 mechanism;
 	const struct path *tpath;	/* EV_FILE: the file, or its directory */
 	struct dentry *tname;		/* ... and then this name in it */
@@ -139,6 +140,8 @@ static __always_inline void emit(const struct emit_args *a)
 	fill_header(ev, a);
 	if (a->guard)
 		ev->flags |= EVF_GUARD;
+	if (a->compat)
+		ev->flags |= EVF_COMPAT;
 	if (a->track_only)
 		ev->flags |= EVF_TRACK_ONLY;
 	if (a->file) {

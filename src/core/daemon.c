@@ -428,6 +428,7 @@ static int event_loop(struct daemon *dm)
 
 static int start(struct daemon *dm)
 {
+	struct timespec t0, t1;
 	struct policy *p;
 	int err;
 
@@ -450,7 +451,11 @@ static int start(struct daemon *dm)
 	if (err)
 		return err;
 	/* after attaching, so no process can start unseen in between */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	proctable_snapshot();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("process table snapshot of /proc in %.1f ms",
+		  (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	err = open_control(dm);
 	err = err ?: watch_policy_file(dm);
 	return err ?: setup_fds(dm);

@@ -15,6 +15,7 @@
 #include "lib/cgroup.h"
 #include "policy/policy.h"
 #include "process/compile.h"
+#include "process/syscalls.h"
 
 #define GEN_AT(type, field) sizeof(type), offsetof(type, field)
 const struct proc_map_desc proc_map_desc[PM__COUNT] = {
@@ -353,16 +354,66 @@ static int add_nums(struct compile *c, enum proc_rule_map m,
 	return 0;
 }
 
+/* Syscalls to the same effect as a named one: a rule on the first holds
+ * for the others. The new mount API does what mount does; clone/clone3
+ * with CLONE_NEW* flags what unshare does (checked in the kernel: the
+ * pseudo slot SYSCALL_CLONE_NS). setns joins an existing namespace: its
+ * own rule. */
+static const struct { const char *named, *also; } equivalents[] = {
+	{ "mount", "fsopen" }, { "mount", "fsconfig" }, { "mount", "fsmount" },
+	{ "mount", "fspick" }, { "mount", "move_mount" },
+	{ "mount", "open_tree" }, { "mount", "mount_setattr" },
+};
+
+static void add_equivalents(struct compile *c, int nr, int rule)
+{
+	const char *name = syscall_name(nr);
+
+	if (!name)
+		return;
+	if (strcmp(name, "unshare") == 0)
+		set_bit(&c->img->syscall[SYSCALL_CLONE_NS], rule);
+	for (size_t i = 0; i < sizeof(equivalents) / sizeof(equivalents[0]); i++) {
+		int also = syscall_nr(equivalents[i].also);
+
+		if (strcmp(name, equivalents[i].named) == 0 && also >= 0 &&
+		    also < SYSCALL_SLOTS)
+			set_bit(&c->img->syscall[also], rule);
+	}
+}
+
 static int add_syscalls(struct compile *c, const struct rule *r, int rule)
 {
 	for (size_t i = 0; i < r->nsyscalls; i++) {
 		int nr = r->syscalls[i];
 
-		if (nr < 0 || nr >= SYSCALL_SLOTS)
+		if (nr < 0 || nr >= SYSCALL_SLOTS || nr == SYSCALL_CLONE_NS)
 			return -ERANGE;
 		set_bit(&c->img->syscall[nr], rule);
+		add_equivalents(c, nr, rule);
 	}
 	return 0;
+}
+
+void process_image_syscalls(const struct process_image *img,
+			    bool wanted[SYSCALL_SLOTS])
+{
+	static const char *const clones[] = { "clone", "clone3" };
+
+	for (int nr = 0; nr < SYSCALL_SLOTS; nr++) {
+		wanted[nr] = false;
+		for (int w = 0; w < RULE_WORDS; w++)
+			wanted[nr] |= img->syscall[nr].w[w] != 0;
+	}
+	if (!wanted[SYSCALL_CLONE_NS])
+		return;
+	wanted[SYSCALL_CLONE_NS] = false;
+	for (size_t i = 0; i < 2; i++) {
+		int nr = syscall_nr(clones[i]);
+
+		if (nr >= 0 && nr < SYSCALL_SLOTS)
+			wanted[nr] = true;
+	}
 }
 
 static void add_header_bits(struct compile *c, const struct rule *r, int i)

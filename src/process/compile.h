@@ -3,6 +3,7 @@
  * the policy names); src/process/maps.c writes the image into the kernel. */
 #ifndef WARDEN_PROCESS_COMPILE_H
 #define WARDEN_PROCESS_COMPILE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "policy/diag.h"
@@ -56,6 +57,10 @@ struct process_image {
 int process_compile(const struct policy *p, __u32 gen, const char *cgroup_root,
 		    struct process_image **out, struct diags *d);
 void process_image_free(struct process_image *img);
+/* The syscalls whose tracepoints img needs: those some rule names or
+ * covers (clone and clone3 for the SYSCALL_CLONE_NS slot). */
+void process_image_syscalls(const struct process_image *img,
+			    bool wanted[SYSCALL_SLOTS]);
 /* The bitmap for key in map m, or NULL. */
 const struct rule_bits *process_image_get(const struct process_image *img,
 					  enum proc_rule_map m, const void *key);

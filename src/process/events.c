@@ -21,6 +21,7 @@ static const char *type_name(__u32 t)
 	case EV_EXIT: return "exit";
 	case EV_SYSCALL: return "syscall";
 	case EV_FILE: return "file";
+	case EV_SIGNAL: return "signal";
 	default: return "unknown";
 	}
 }
@@ -187,7 +188,8 @@ static void json_event(struct jbuf *j, const struct process_event *ev,
 		jb_key(j, "file");
 		jb_strn(j, s->path, s->path_len);
 	}
-	if (ev->type == EV_EXEC || ev->type == EV_SYSCALL || ev->type == EV_FILE) {
+	if (ev->type == EV_EXEC || ev->type == EV_SYSCALL || ev->type == EV_FILE ||
+	    ev->type == EV_SIGNAL) {
 		json_args(j, s->args, s->args_len);
 		jb_kbool(j, "args_truncated", ev->flags & EVF_ARGS_TRUNC);
 		jb_key(j, "cwd");
@@ -202,6 +204,12 @@ static void json_event(struct jbuf *j, const struct process_event *ev,
 	if (ev->type == EV_SYSCALL) {
 		jb_kstr(j, "syscall", syscall_name(ev->syscall_nr) ?: "?");
 		jb_ki64(j, "syscall_nr", ev->syscall_nr);
+	}
+	if (ev->flags & EVF_COMPAT)
+		jb_kstr(j, "abi", "ia32");
+	if (ev->type == EV_SIGNAL) {	/* sent to the agent */
+		jb_ki64(j, "signal", ev->exit_code);
+		jb_kstr(j, "signal_name", sigabbrev_np(ev->exit_code) ?: "?");
 	}
 	if (ev->type == EV_EXIT)
 		json_exit(j, ev);
@@ -230,6 +238,12 @@ static void text_event(char *buf, size_t len, const struct process_event *ev,
 	if (ev->type == EV_EXIT)
 		snprintf(buf + strlen(buf), len - strlen(buf), " status=%d",
 			 ev->exit_code);
+	if (ev->type == EV_SIGNAL)
+		snprintf(buf + strlen(buf), len - strlen(buf), " signal=%s",
+			 sigabbrev_np(ev->exit_code) ?: "?");
+	if (ev->flags & EVF_GUARD)
+		snprintf(buf + strlen(buf), len - strlen(buf),
+			 " rule=self-protection action=%s", action_name(ev->action));
 	if (ev->rule && p && ev->rule <= p->nrules)
 		snprintf(buf + strlen(buf), len - strlen(buf), " rule=%s action=%s",
 			 p->rules[ev->rule - 1].name, action_name(ev->action));
@@ -298,7 +312,7 @@ int process_event_cb(void *ctx, void *data, size_t size)
 	}
 	if (ev->flags & EVF_TRACK_ONLY)
 		return 0;
-	if (ev->type == EV_SYSCALL && s.path_len) {
+	if ((ev->type == EV_SYSCALL || ev->type == EV_SIGNAL) && s.path_len) {
 		/* the image's path, from the event itself */
 		memcpy(e->path, s.path, s.path_len);
 		e->path[s.path_len] = '\0';

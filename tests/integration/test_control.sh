@@ -126,7 +126,9 @@ t_self_protection_reports_ptrace() {
 	local s out
 	s=$(scratch)
 	out=$s/events.jsonl
-	start_warden "$out"
+	# ptrace is seen through its syscall tracepoint: an opt-in
+	printf 'self_protection_syscalls: on\n' >"$s/p.yaml"
+	start_warden "$out" --policy "$s/p.yaml"
 	timeout 2 strace -o /dev/null -p "$WARDEN_PID" 2>/dev/null
 	wait_events "$out" 1 type=syscall syscall=ptrace rule=self-protection action=alert
 	# reported once per process image and syscall, not per call
@@ -139,7 +141,7 @@ t_self_protection_kill() {
 	local s out rc
 	s=$(scratch)
 	out=$s/events.jsonl
-	printf 'self_protection: kill\n' >"$s/p.yaml"
+	printf 'self_protection: kill\nself_protection_syscalls: on\n' >"$s/p.yaml"
 	start_warden "$out" --policy "$s/p.yaml"
 	# kill(2) aimed at the agent now kills the caller: stop it by socket
 	defer "'$WARDEN' stop --socket '$WARDEN_SOCK'; sleep 0.5"

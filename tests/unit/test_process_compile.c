@@ -227,6 +227,50 @@ static void t_syscall_rules(void **state)
 	done(&f);
 }
 
+/* A rule on unshare also holds for clone/clone3 making a namespace (the
+ * pseudo slot, checked in the kernel); mount for the new mount API. */
+static void t_syscall_equivalents(void **state)
+{
+	static const char *const mount_api[] = { "fsopen", "fsconfig", "fsmount",
+		"fspick", "move_mount", "open_tree", "mount_setattr" };
+	int unshare = syscall_nr("unshare"), clone = syscall_nr("clone");
+	int clone3 = syscall_nr("clone3"), setns = syscall_nr("setns");
+	int mount = syscall_nr("mount");
+	bool wanted[SYSCALL_SLOTS];
+	struct fixture f;
+
+	assert_null(syscall_name(SYSCALL_CLONE_NS));	/* no real syscall */
+	assert_int_equal(compile(&f, "rules:\n"
+		"  - {name: a, action: kill, syscalls: [unshare]}\n"
+		"  - {name: b, action: alert, syscalls: [mount]}\n"
+		"  - {name: c, action: alert, syscalls: [setns]}\n", 0), 0);
+	assert_int_equal(f.img->syscall[unshare].w[0], 0x1);
+	assert_int_equal(f.img->syscall[SYSCALL_CLONE_NS].w[0], 0x1);
+	/* clone itself is not a rule's: only with namespace flags */
+	assert_int_equal(f.img->syscall[clone].w[0], 0);
+	assert_int_equal(f.img->syscall[mount].w[0], 0x2);
+	for (size_t i = 0; i < sizeof(mount_api) / sizeof(mount_api[0]); i++)
+		assert_int_equal(f.img->syscall[syscall_nr(mount_api[i])].w[0], 0x2);
+	assert_int_equal(f.img->syscall[setns].w[0], 0x4);
+	process_image_syscalls(f.img, wanted);
+	assert_true(wanted[unshare] && wanted[clone] && wanted[clone3]);
+	assert_true(wanted[syscall_nr("fsopen")] && wanted[setns]);
+	assert_false(wanted[SYSCALL_CLONE_NS]);
+	assert_false(wanted[syscall_nr("ptrace")]);
+	done(&f);
+}
+
+/* The ia32 table: other numbers, the same syscalls; aliases by meaning. */
+static void t_ia32_names(void **state)
+{
+	assert_string_equal(syscall_name32(310), "unshare");
+	assert_int_equal(syscall_native_of32(310), syscall_nr("unshare"));
+	assert_int_equal(syscall_native_of32(5), syscall_nr("open"));
+	assert_int_equal(syscall_native_of32(300), syscall_nr("newfstatat"));
+	assert_int_equal(syscall_native_of32(102), -1);	/* socketcall */
+	assert_null(syscall_name32(100000));
+}
+
 static void t_file_rules_targets_and_access(void **state)
 {
 	struct fixture f;
@@ -397,6 +441,8 @@ int main(void)
 		cmocka_unit_test(t_ancestor_cgroup_container),
 		cmocka_unit_test(t_missing_paths_warn_with_position),
 		cmocka_unit_test(t_rule_limit),
+		cmocka_unit_test(t_syscall_equivalents),
+		cmocka_unit_test(t_ia32_names),
 		cmocka_unit_test(t_syscall_outside_slots_refused),
 		cmocka_unit_test(t_many_values),
 	};
