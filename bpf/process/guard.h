@@ -7,7 +7,8 @@
 #include "process/track.h"
 #include "process/emit.h"
 
-#define PF_KTHREAD	0x00200000	/* include/linux/sched.h */
+#define PF_EXITING	0x00000004	/* include/linux/sched.h */
+#define PF_KTHREAD	0x00200000
 #define SEND_SIG_PRIV	1UL		/* (struct kernel_siginfo *)1 */
 #define SIGSTOP		19
 /* the dedup key of a signal: above every syscall number */

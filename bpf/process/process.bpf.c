@@ -209,7 +209,8 @@ int on_guard(struct syscall_trace_enter *ctx)
  * syscall path: it runs only when a signal is generated. Only signals a
  * process sent: the kernel's own (SIGCHLD, a terminal's SIGINT, the OOM
  * killer) have si_code > 0 or come as SEND_SIG_PRIV, except the SIGSTOP
- * of PTRACE_ATTACH; init may manage the agent as a service. Sent after
+ * of PTRACE_ATTACH; init may manage the agent as a service; an agent
+ * already exiting (reaped later) is not attacked. Sent after
  * the permission check, so an attempt the kernel refused is not
  * reported. */
 SEC("tp_btf/signal_generate")
@@ -224,6 +225,8 @@ int BPF_PROG(on_signal, int sig, struct kernel_siginfo *info,
 
 	if (act == ACT_NONE || task->tgid != agent_tgid ||
 	    sender == agent_tgid || sender <= 1 || (t->flags & PF_KTHREAD))
+		return 0;
+	if (task->flags & PF_EXITING)	/* a signal to a dying agent hurts nothing */
 		return 0;
 	if ((unsigned long)info == SEND_SIG_PRIV && sig != SIGSTOP)
 		return 0;

@@ -11,17 +11,13 @@ static __always_inline bool task_compat(struct task_struct *t)
 	return BPF_CORE_READ(t, thread_info.status) & TS_COMPAT;
 }
 
-/* A sys_enter_* tracepoint's arguments (constant offsets: the verifier
- * refuses a ctx pointer moved in a loop). */
+/* A sys_enter_* tracepoint's arguments. Read with a helper, not from ctx
+ * directly: a program reading ctx beyond a syscall's own arguments cannot
+ * attach to a syscall with fewer (EACCES); unused ones are never looked at. */
 static __always_inline void tp_args(struct syscall_trace_enter *ctx,
 				    unsigned long *args)
 {
-	args[0] = ctx->args[0];
-	args[1] = ctx->args[1];
-	args[2] = ctx->args[2];
-	args[3] = ctx->args[3];
-	args[4] = ctx->args[4];
-	args[5] = ctx->args[5];
+	bpf_probe_read_kernel(args, 6 * sizeof(*args), ctx->args);
 }
 
 /* The ia32 ABI's arguments: ebx, ecx, edx, esi, edi, ebp, 32 bits each. */
