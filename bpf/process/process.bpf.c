@@ -10,7 +10,8 @@
  *
  * One header per concern: maps.h (globals and maps), paths.h (naming
  * files and cgroups), track.h (the process table), match.h (rules),
- * emit.h (events), guard.h (self-protection), files.h (file rules). */
+ * emit.h (events), guard.h (self-protection), files.h (file rules),
+ * uring.h (file rules for io_uring). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -21,6 +22,7 @@
 #include "process/emit.h"
 #include "process/guard.h"
 #include "process/files.h"
+#include "process/uring.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -266,5 +268,13 @@ int on_open_exit(struct syscall_trace_exit *ctx)
 	bpf_core_read(&p, sizeof(p), &f->f_path);
 	file_decide(&p, false, p.dentry,
 		    BPF_CORE_READ(f, f_mode) & FMODE_WRITE_BIT, MECH_SIGKILL_TP);
+	return 0;
+}
+
+/* Without LSM: ring operations that reach a file by path (uring.h). */
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(on_uring_submit, struct io_kiocb *req)
+{
+	uring_decide(req);
 	return 0;
 }
