@@ -50,6 +50,11 @@ static __always_inline __u8 uring_access(struct io_kiocb *req, __u8 op,
 	struct filename *fn = NULL;
 	__u8 acc = URING_WRITE;
 
+	/* kernels whose rings keep operations elsewhere: this check is
+	 * pruned at load, so the object still loads there */
+	if (!bpf_core_field_exists(req->cmd) ||
+	    !bpf_core_type_exists(struct io_open))
+		return 0;
 	switch (op) {
 	case IORING_OP_OPENAT:
 	case IORING_OP_OPENAT2:

@@ -2,6 +2,8 @@
  * an attacker who knows that open-time checks watch the open* syscalls.
  *   -u               the two operations are not linked (the second simply
  *                    follows in the same submission)
+ *   -s               an IORING_SETUP_SQPOLL ring: a kernel thread of this
+ *                    process submits, no io_uring_enter at all
  *   write PATH DATA  IORING_OP_OPENAT(O_WRONLY) into a direct
  *                    descriptor, linked to IORING_OP_WRITE of DATA, both in
  *                    one io_uring_enter: no syscall ever names the file
@@ -26,9 +28,13 @@
 
 #define BUF_LEN 4096
 
+static bool unlinked, sqpoll;
+
 static int ring_init(struct io_uring *ring)
 {
-	int err = io_uring_queue_init(8, ring, 0);
+	struct io_uring_params p = { .flags = sqpoll ? IORING_SETUP_SQPOLL : 0,
+				     .sq_thread_idle = 1000 };
+	int err = io_uring_queue_init_params(8, ring, &p);
 
 	if (err) {
 		fprintf(stderr, "io_uring_queue_init: %s\n", strerror(-err));
@@ -43,8 +49,6 @@ static int ring_init(struct io_uring *ring)
 }
 
 /* OPENAT into direct slot 0, linked to a read or write through it. */
-static bool unlinked;
-
 static int open_then(struct io_uring *ring, const char *path, int flags,
 		     bool write, void *buf, unsigned len)
 {
@@ -109,10 +113,9 @@ int main(int argc, char **argv)
 {
 	struct io_uring ring;
 
-	if (argc > 1 && !strcmp(argv[1], "-u")) {
-		unlinked = true;
-		argv++;
-		argc--;
+	for (; argc > 1 && argv[1][0] == '-'; argv++, argc--) {
+		unlinked |= !strcmp(argv[1], "-u");
+		sqpoll |= !strcmp(argv[1], "-s");
 	}
 	if (argc < 2) {
 		fprintf(stderr, "usage: uring_file write PATH DATA | read PATH | setup\n");
