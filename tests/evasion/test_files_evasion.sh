@@ -112,7 +112,7 @@ t_open_by_handle_at_and_openat2() {
 # under a denied directory prefix: a binary prefix and a file rule prefix.
 # The files there at load are named by inode too.
 t_hard_link_out_of_prefix() {
-	local s out
+	local s out rc
 	s=$(scratch); out=$s/ev.jsonl
 	mkdir "$s/deny" "$s/prot" "$s/else"
 	cp /bin/true "$s/deny/tool"
@@ -133,7 +133,8 @@ YAML
 	wait_events "$out" 1 type=exec rule=no-deny-dir binary="$s/else/t"
 	ln "$s/prot/config" "$s/else/c"
 	"$s/sh" -c "echo hacked >> '$s/else/c'" 2>/dev/null
-	if has_lsm; then assert_eq $? 2 "EPERM"; else assert_eq $? 137 "killed"; fi
+	rc=$?
+	if has_lsm; then assert_eq $rc 2 "EPERM"; else assert_eq $rc 137 "killed"; fi
 	assert_eq "$(cat "$s/prot/config")" original "not written through the link"
 	wait_events "$out" 1 type=file rule=protect file="$s/else/c"
 	# a file put under the prefix after the load: its links elsewhere are
