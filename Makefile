@@ -113,9 +113,12 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(LIB_OBJS)
 
 fuzz-build: $(FUZZ_BINS)
 
+# Libraries a helper needs beyond libc (liburing-dev: scripts/setup.sh).
+HELPER_LIBS_uring_file := -luring
+
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(BUILD)/helpers
-	$(CC) -O2 -Wall $< -o $@
+	$(CC) -O2 -Wall $< -o $@ $(HELPER_LIBS_$*)
 
 unit: $(UNIT_BINS)
 	tests/unit/run.sh $(UNIT_BINS)

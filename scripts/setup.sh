@@ -51,10 +51,11 @@ apt-get update -qq
 
 # go-md2man: man pages (make man); dpkg-dev: dpkg-shlibdeps for make deb;
 # man-db, logrotate: test_install.sh checks `man warden` and the rotation config.
+# liburing-dev: the io_uring attacker helper (tests/helpers/uring_file.c).
 base_pkgs=(make gcc clang llvm pkg-config libelf-dev zlib1g-dev libzstd-dev
 	libyaml-dev libcmocka-dev iproute2 python3 util-linux procps
 	dnsmasq-base netcat-openbsd strace libclang-rt-14-dev valgrind
-	go-md2man man-db dpkg-dev logrotate)
+	go-md2man man-db dpkg-dev logrotate liburing-dev)
 bpf_pkgs=(libbpf-dev bpftool)
 bench_pkgs=(libbpf-tools bpftrace auditd xdp-tools nftables iptables hyperfine
 	python3-matplotlib)

@@ -10,7 +10,8 @@
  *
  * One header per concern: maps.h (globals and maps), paths.h (naming
  * files and cgroups), track.h (the process table), match.h (rules),
- * emit.h (events), guard.h (self-protection), files.h (file rules). */
+ * emit.h (events), guard.h (self-protection), files.h (file rules),
+ * uring.h (file rules for io_uring). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -22,6 +23,7 @@
 #include "process/guard.h"
 #include "process/syscalls.h"
 #include "process/files.h"
+#include "process/uring.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -358,5 +360,13 @@ int BPF_PROG(on_sys32_exit, struct pt_regs *regs, long ret)
 
 	if (m && (m->flags & SYS32_OPEN))
 		open_exit_decide(t, ret);
+	return 0;
+}
+
+/* Without LSM: ring operations that reach a file by path (uring.h). */
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(on_uring_submit, struct io_kiocb *req)
+{
+	uring_decide(req);
 	return 0;
 }

@@ -161,6 +161,9 @@ enum event_type {
 #define EVF_TRACK_ONLY	(1u << 5)	/* for the process table, not printed */
 #define EVF_GUARD	(1u << 6)	/* self-protection, not a policy rule */
 #define EVF_COMPAT	(1u << 7)	/* a syscall through the ia32 entry */
+#define EVF_URING	(1u << 8)	/* EV_FILE submitted through io_uring:
+					 * syscall_nr is the opcode, the path
+					 * is the string the submitter gave */
 
 /* One process event. The variable part holds, in order: the binary's path
  * (for EV_FILE: the file opened or created), argv (NUL-separated), cwd, the
@@ -230,7 +233,7 @@ _Static_assert(__builtin_offsetof(struct process_event, data) ==
 	       sizeof(struct process_event), "data[] follows the header");
 _Static_assert(PATH_MAX_LEN <= 0xffff && ARGS_MAX_LEN <= 0xffff &&
 	       CGPATH_MAX_LEN <= 0xffff, "*_len fields are __u16");
-_Static_assert(EVF_COMPAT <= 0xffff, "flags is __u16");
+_Static_assert(EVF_URING <= 0xffff, "flags is __u16");
 _Static_assert(ACT_DENY <= 0xff && MECH_LSM <= 0xff, "action, mechanism: __u8");
 _Static_assert(sizeof(struct proc_info) ==
 	       8 + 8 + 4 + 4 + ANC_WATCH_WORDS * 8 +

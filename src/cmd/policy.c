@@ -4,6 +4,7 @@
 #include "cmd/commands.h"
 #include "ingress/ingress.h"
 #include "policy/policy.h"
+#include "process/compile.h"
 
 
 static const char usage[] =
@@ -17,7 +18,8 @@ static const char usage[] =
 "1 otherwise. Use it before SIGHUP, or in CI on your policy repository.\n"
 "\n"
 "  --explain   also print the compiled network.ingress table: each source\n"
-"              prefix with its rules in the order the kernel tries them\n";
+"              prefix with its rules in the order the kernel tries them,\n"
+"              and what each file rule cannot check without BPF LSM\n";
 
 #define EXPLAIN_LIMIT	200	/* prefixes printed per interface */
 
@@ -42,6 +44,16 @@ static int compile_ingress(const char *path, const struct policy *p,
 	return 0;
 }
 
+static void explain_file_rules(const char *path, const struct policy *p)
+{
+	struct diags d;
+
+	diags_init(&d, path);
+	process_file_rule_notes(p, &d);
+	diags_print(&d, stdout);
+	diags_free(&d);
+}
+
 static int check_one(const char *path, bool explain)
 {
 	struct diags d;
@@ -57,6 +69,8 @@ static int check_one(const char *path, bool explain)
 	printf("%s: ok (%zu rules%s%s)\n", path, p->nrules,
 	       p->ingress ? ", network.ingress" : "",
 	       p->egress ? ", network.egress" : "");
+	if (explain)
+		explain_file_rules(path, p);
 	if (p->ingress)
 		bad = compile_ingress(path, p, explain);
 	policy_free(p);

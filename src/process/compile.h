@@ -61,6 +61,10 @@ void process_image_free(struct process_image *img);
  * covers (clone and clone3 for the SYSCALL_CLONE_NS slot). */
 void process_image_syscalls(const struct process_image *img,
 			    bool wanted[SYSCALL_SLOTS]);
+/* What file rules cannot hold on a kernel without BPF LSM, one diagnostic
+ * per rule at its position: io_uring operations by path are judged by the
+ * submitter alone (bpf/process/uring.h). */
+void process_file_rule_notes(const struct policy *p, struct diags *d);
 /* The bitmap for key in map m, or NULL. */
 const struct rule_bits *process_image_get(const struct process_image *img,
 					  enum proc_rule_map m, const void *key);

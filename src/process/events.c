@@ -1,6 +1,7 @@
 /* Process events: check the record, enrich it (ancestry, container) and
  * print it as one JSON line or one text line. */
 #include <signal.h>
+#include <linux/io_uring.h>
 #include <stdio.h>
 #include <string.h>
 #include "lib/cgroup.h"
@@ -32,6 +33,21 @@ static const char *mechanism_name(__u8 m)
 	case MECH_SIGKILL_TP: return "sigkill";
 	case MECH_LSM: return "lsm";
 	default: return NULL;
+	}
+}
+
+/* io_uring operations a file event can come from (bpf/process/uring.h). */
+static const char *uring_op_name(__s32 op)
+{
+	switch (op) {
+	case IORING_OP_OPENAT: return "openat";
+	case IORING_OP_OPENAT2: return "openat2";
+	case IORING_OP_RENAMEAT: return "renameat";
+	case IORING_OP_UNLINKAT: return "unlinkat";
+	case IORING_OP_MKDIRAT: return "mkdirat";
+	case IORING_OP_SYMLINKAT: return "symlinkat";
+	case IORING_OP_LINKAT: return "linkat";
+	default: return "?";
 	}
 }
 
@@ -187,6 +203,10 @@ static void json_event(struct jbuf *j, const struct process_event *ev,
 	if (ev->type == EV_FILE) {
 		jb_key(j, "file");
 		jb_strn(j, s->path, s->path_len);
+	}
+	if (ev->type == EV_FILE && (ev->flags & EVF_URING)) {
+		jb_kstr(j, "via", "io_uring");
+		jb_kstr(j, "io_uring_op", uring_op_name(ev->syscall_nr));
 	}
 	if (ev->type == EV_EXEC || ev->type == EV_SYSCALL || ev->type == EV_FILE ||
 	    ev->type == EV_SIGNAL) {

@@ -26,8 +26,11 @@
 
 /* Without LSM, file rules are checked when an open returns (and the caller
  * killed before it uses the descriptor); attached only while a policy has
- * file rules, so opens cost nothing otherwise. */
-static const char *const open_syscalls[] = { "open", "openat", "openat2", "creat" };
+ * file rules, so opens cost nothing otherwise. open_by_handle_at names no
+ * path at all, but returns a descriptor like the others. */
+static const char *const open_syscalls[] = {
+	"open", "openat", "openat2", "creat", "open_by_handle_at",
+};
 #define N_OPEN (sizeof(open_syscalls) / sizeof(open_syscalls[0]))
 
 /* Everything the module keeps between calls. */
@@ -46,6 +49,8 @@ static struct process_state {
 	/* The ia32 entry: every syscall's raw sys_enter/sys_exit. */
 	struct bpf_link *sys32_enter, *sys32_exit;
 	bool staged_guard_syscalls;
+	struct bpf_link *uring_link;	/* on_uring_submit, with open_links */
+	bool uring_tp;			/* the kernel has io_uring_submit_req */
 	struct guard guard;
 	struct process_events ev;	/* the ring buffer's ctx */
 } st;
@@ -194,6 +199,13 @@ static int process_load(struct ring_buffer **rb)
 	/* attached only while a policy needs them (prepare_gen) */
 	bpf_program__set_autoattach(st.skel->progs.on_sys32_enter, false);
 	bpf_program__set_autoattach(st.skel->progs.on_sys32_exit, false);
+	/* io_uring ring operations, for file rules without LSM (uring.h);
+	 * a kernel built without io_uring has no ring to watch */
+	st.uring_tp = !st.lsm_active &&
+		      libbpf_find_vmlinux_btf_id("io_uring_submit_req",
+						 BPF_TRACE_RAW_TP) > 0;
+	bpf_program__set_autoload(st.skel->progs.on_uring_submit, st.uring_tp);
+	bpf_program__set_autoattach(st.skel->progs.on_uring_submit, false);
 	if (pin_root && (err = pin_maps(st.skel->obj, "process")))
 		return err;
 	err = process_bpf__load(st.skel);
@@ -338,6 +350,16 @@ static int attach_open_fallback(struct diags *d)
 			return err;
 		}
 	}
+	if (st.uring_tp && !st.uring_link) {
+		st.uring_link = bpf_program__attach(st.skel->progs.on_uring_submit);
+		if (!st.uring_link) {
+			int err = -errno;
+
+			diag_add(d, 0, 0, "cannot watch io_uring_submit_req for "
+				 "file rules: %s", strerror(-err));
+			return err;
+		}
+	}
 	return 0;
 }
 
@@ -347,6 +369,8 @@ static void detach_open_fallback(void)
 		bpf_link__destroy(st.open_links[i]);
 		st.open_links[i] = NULL;
 	}
+	bpf_link__destroy(st.uring_link);
+	st.uring_link = NULL;
 }
 
 /* Compile p into generation g and write it there. */
@@ -383,8 +407,11 @@ static int prepare_gen(const struct policy *p, __u32 g, struct diags *d)
 	for (int nr = 0; nr < SYSCALL_SLOTS; nr++)
 		if (st.sys_wanted[g][nr] && !st.sys_links[nr] && (err = attach_syscall(nr, d)))
 			return err;
-	if (!st.lsm_active && has_file_rules(p) && (err = attach_open_fallback(d)))
-		return err;
+	if (!st.lsm_active && has_file_rules(p)) {
+		process_file_rule_notes(p, d);
+		if ((err = attach_open_fallback(d)))
+			return err;
+	}
 	if (needs_sys32_enter(p) &&
 	    (err = attach_sys32(&st.sys32_enter, st.skel->progs.on_sys32_enter,
 				"sys_enter", d)))

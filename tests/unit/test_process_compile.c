@@ -292,6 +292,51 @@ static void t_file_rules_targets_and_access(void **state)
 	done(&f);
 }
 
+/* A hard link elsewhere of a file under a prefix: named by inode too. */
+static void t_prefix_files_by_inode(void **state)
+{
+	struct fixture f;
+	struct file_id file = id_of(tool, 0);
+
+	assert_int_equal(compile(&f, "rules:\n"
+		"  - {name: b, action: kill, match: {binary: %s/}}\n"
+		"  - {name: f, action: kill, files: [%s/]}\n", 0), 0);
+	assert_true(bit(process_image_get(f.img, PM_BIN_FILE, &file), 0));
+	assert_true(bit(process_image_get(f.img, PM_TGT_FILE, &file), 1));
+	assert_int_equal(f.d.n, 0);
+	done(&f);
+	/* an allow-list (not:) only refuses a link elsewhere: no inodes */
+	assert_int_equal(compile(&f, "rules:\n"
+		"  - {name: b, action: kill, not: {binary: %s/}}\n", 0), 0);
+	assert_null(process_image_get(f.img, PM_BIN_FILE, &file));
+	done(&f);
+}
+
+/* Past the bound, a warning names the prefix where it cut. */
+static void t_prefix_files_bounded(void **state)
+{
+	char big[128], path[160];
+	struct fixture f;
+	FILE *fp;
+
+	snprintf(big, sizeof(big), "%s/big", dir);
+	assert_int_equal(mkdir(big, 0700), 0);
+	for (int i = 0; i < 4097; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", big, i);
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fclose(fp);
+	}
+	assert_int_equal(compile(&f, "rules:\n"
+		"  - {name: f, action: kill, files: [%s/big/]}\n", 0), 0);
+	assert_int_equal(f.img->map[PM_TGT_FILE].n, 4096);
+	assert_true(has_msg(&f.d, "p.yaml:2:37: warning: directory"));
+	assert_true(has_msg(&f.d, "more than 4096 files"));
+	done(&f);
+	snprintf(path, sizeof(path), "rm -rf '%s'", big);
+	assert_int_equal(system(path), 0);
+}
+
 static void t_ancestor_cgroup_container(void **state)
 {
 	struct fixture f;
@@ -438,6 +483,8 @@ int main(void)
 		cmocka_unit_test(t_wild_and_negated_dimensions),
 		cmocka_unit_test(t_syscall_rules),
 		cmocka_unit_test(t_file_rules_targets_and_access),
+		cmocka_unit_test(t_prefix_files_by_inode),
+		cmocka_unit_test(t_prefix_files_bounded),
 		cmocka_unit_test(t_ancestor_cgroup_container),
 		cmocka_unit_test(t_missing_paths_warn_with_position),
 		cmocka_unit_test(t_rule_limit),
