@@ -21,9 +21,12 @@ VMLINUX_DIR := $(BUILD)/vmlinux
 endif
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
             -Wno-unused-function -I$(VMLINUX_DIR) -Ibpf -Iinclude -MMD -MP
-LDLIBS   := -lbpf -lelf -lz -lyaml
+# libmicrohttpd serves --metrics; the static build (the qemu kernel
+# matrix) goes without it rather than pull in gnutls.
+LDLIBS   := -lbpf -lelf -lz -lyaml $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread
 ifneq ($(STATIC),)
 LDFLAGS  += -static
+CFLAGS   += -DWARDEN_NO_METRICS
 LDLIBS   := -l:libbpf.a -l:libelf.a -l:libz.a -l:libzstd.a -l:libyaml.a
 endif
 # UB aborts rather than printing and carrying on, so a test notices it.

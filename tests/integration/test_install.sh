@@ -190,11 +190,16 @@ keys = [k for l in open(sys.argv[1]) for k in json.loads(l)["fields"] if k in ("
 sys.exit(keys != ["READY", "RELOADING", "READY"])' "$s/notify" || fail "not READY, RELOADING, READY: $(cat "$s/notify")"
 	wait_events "$out" 2 type=policy status=loaded
 
-	# logrotate's copytruncate: the daemon goes on writing to the new file
+	# logrotate renames the file and creates a new one; its postrotate
+	# signals the unit through systemd, absent here: send its SIGUSR1
 	logrotate -f -s "$s/lr.state" /etc/logrotate.d/warden || fail "logrotate -f"
 	[ -s "$out.1" ] || fail "logrotate did not rotate $out"
+	[ -e "$out" ] && [ ! -s "$out" ] || fail "logrotate did not create an empty $out"
+	assert_eq "$(stat -c %a "$out")" 600 "mode of the new file"
+	kill -USR1 "$DPID"
 	"$s/nc"
 	wait_events "$out" 1 type=exec binary="$s/nc" rule=network-relay-tool
+	assert_eq "$(events "$out.1" count type=exec binary="$s/nc")" 1 "the first nc stays in the old file"
 
 	kill -TERM "$DPID"
 	wait "$DPID"; assert_eq "$?" 0 "daemon exit status after SIGTERM"
