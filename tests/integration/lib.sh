@@ -59,7 +59,7 @@ start_warden() {
 	defer "stop_warden $pid"
 	case " $* " in
 	*" text "*) ;;	# --format text: not JSON, not checked
-	*) echo "$pid $out" >>"$_DEFER_FILE.outputs" ;;
+	*) echo "$pid $WARDEN_SOCK $out" >>"$_DEFER_FILE.outputs" ;;
 	esac
 	local i
 	for i in $(seq 1 100); do
@@ -82,15 +82,19 @@ wait_for() {
 	fail "timed out waiting for '$2' in $1"
 }
 
-# After a test passed: stop the daemons it started and check every line
+# After a test passed: stop the daemons it started (the one whose output
+# moved away too) and check every line
 # they wrote against docs/events.schema.json (a test that moved its output
 # away is not checked).
 EVENTS_SCHEMA="$(dirname "${BASH_SOURCE[0]}")/../../docs/events.schema.json"
 _check_outputs() {
-	local pid out
+	local pid sock out
 	[ -f "$_DEFER_FILE.outputs" ] || return 0
-	while read -r pid out; do
-		stop_warden "$pid"
+	while read -r pid sock out; do
+		# through the socket: with self_protection: kill a signal to the
+		# daemon would kill this shell
+		"$WARDEN" stop --socket "$sock" >/dev/null 2>&1 || stop_warden "$pid"
+		wait "$pid" 2>/dev/null
 		[ -f "$out" ] || continue
 		events "$out" schema "$EVENTS_SCHEMA" || fail "events of $out do not follow docs/events.schema.json"
 	done <"$_DEFER_FILE.outputs"

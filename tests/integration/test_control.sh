@@ -82,21 +82,21 @@ YAML
 	defer "kill $! 2>/dev/null"
 	"$WARDEN" events --socket "$WARDEN_SOCK" --rule watch-ftool --format text >"$s/text" &
 	defer "kill $! 2>/dev/null"
-	"$WARDEN" events --socket "$WARDEN_SOCK" --type exit,fork --binary "$s/ftool" >"$s/exits" &
+	"$WARDEN" events --socket "$WARDEN_SOCK" --type fork,exec --rule watch-ftool >"$s/execs" &
 	defer "kill $! 2>/dev/null"
 	# all three subscribed once each has seen an ftool (bounded)
 	for _ in $(seq 1 100); do
 		"$s/ftool"
-		[ -s "$s/json" ] && [ -s "$s/text" ] && [ -s "$s/exits" ] && break
+		[ -s "$s/json" ] && [ -s "$s/text" ] && [ -s "$s/execs" ] && break
 		sleep 0.1
 	done
 	"$s/other"; "$s/ftool" extra arg
 	wait_for "$s/json" "extra"
 	wait_for "$s/text" "extra arg"
-	wait_events "$s/exits" 2 type=exit binary="$s/ftool"
+	wait_for "$s/execs" "extra"
 	assert_eq "$(events "$s/json" count)" "$(events "$s/json" count type=exec binary="$s/ftool")" "only matching events"
 	assert_not_contains "$s/json" "$s/other"
-	assert_eq "$(events "$s/exits" count type=exec)" 0 "--type exit,fork"
+	assert_eq "$(events "$s/execs" count)" "$(events "$s/execs" count type=exec rule=watch-ftool)" "--type fork,exec --rule"
 	# text: time, type, the fields; no JSON
 	grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z exec pid=[0-9]+ ppid=[0-9]+ uid=0 container=- binary=$s/ftool args=\[$s/ftool extra arg\] cwd=[^ ]+ rule=watch-ftool action=alert( mechanism=[a-z]+)?$" "$s/text" ||
 		fail "text line: $(cat "$s/text")"
