@@ -175,9 +175,14 @@ install: $(BUILD)/warden $(MANS)
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		packaging/warden.service.in > $(DESTDIR)$(UNITDIR)/warden.service
 	install -D -m 0644 packaging/warden.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/warden
-	@# the policy is the operator's once installed: never overwritten
+	@# the policy and the options are the operator's once installed:
+	@# never overwritten
 	[ -e $(DESTDIR)$(SYSCONFDIR)/warden/policy.yaml ] || \
 		install -D -m 0644 packaging/policy.yaml $(DESTDIR)$(SYSCONFDIR)/warden/policy.yaml
+	[ -e $(DESTDIR)$(SYSCONFDIR)/warden/warden.yaml ] || \
+		{ sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' packaging/warden.yaml.in > \
+		$(DESTDIR)$(SYSCONFDIR)/warden/warden.yaml && \
+		chmod 0644 $(DESTDIR)$(SYSCONFDIR)/warden/warden.yaml; }
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/warden $(DESTDIR)$(MANDIR)/man8/warden.8 \
@@ -185,6 +190,9 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/warden.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/warden
 	! cmp -s packaging/policy.yaml $(DESTDIR)$(SYSCONFDIR)/warden/policy.yaml || \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/warden/policy.yaml
+	! sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' packaging/warden.yaml.in | \
+		cmp -s - $(DESTDIR)$(SYSCONFDIR)/warden/warden.yaml || \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/warden/warden.yaml
 	rmdir $(DESTDIR)$(SYSCONFDIR)/warden 2>/dev/null || true
 
 # A .deb from a staged `make install` and packaging/deb/ (maintainer

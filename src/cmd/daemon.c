@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd/commands.h"
+#include "core/config.h"
 #include "core/control.h"
 #include "core/daemon.h"
 #include "lib/log.h"
 
 static const char usage[] =
-"usage: warden daemon [--policy FILE] [--output TARGET]... [--format json|text]\n"
+"usage: warden daemon [--config FILE] [--policy FILE] [--output TARGET]...\n"
+"                     [--format json|text]\n"
 "                     [--stats-interval SECONDS] [--socket PATH]\n"
 "                     [--control-group GROUP] [--allow-untrusted-policy]\n"
 "                     [--pin DIR] [--metrics ADDR] [-v]\n"
@@ -20,6 +22,9 @@ static const char usage[] =
 "events until SIGINT, SIGTERM or `warden stop`; then detach everything\n"
 "that is not pinned (--pin).\n"
 "\n"
+"  -c, --config FILE        read these options from FILE (YAML, the long option\n"
+"                           names as keys; the unit uses /etc/warden/warden.yaml);\n"
+"                           options given here override it\n"
 "  -p, --policy FILE        policy to enforce (default: the built-in policy,\n"
 "                           which logs every exec and exit and blocks nothing)\n"
 "  -o, --output TARGET      where events go; repeat it for several at once:\n"
@@ -68,6 +73,7 @@ static const char usage[] =
 "  warden daemon -p examples/egress-allowlist.yaml --pin /sys/fs/bpf/warden\n";
 
 static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
 	{ "policy", required_argument, NULL, 'p' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, 'f' },
@@ -81,7 +87,7 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
-static const char shortopts[] = "p:o:f:vhs:";
+static const char shortopts[] = "c:p:o:f:vhs:";
 
 static int set_group(struct daemon_opts *o, const char *name)
 {
@@ -95,8 +101,12 @@ static int set_group(struct daemon_opts *o, const char *name)
 	return 0;
 }
 
-static int set_output(struct daemon_opts *o, const char *target)
+static int set_output(struct daemon_opts *o, const char *target, bool *first)
 {
+	/* flags replace the config file's list rather than add to it */
+	if (*first)
+		o->noutputs = 0;
+	*first = false;
 	if (o->noutputs == OUTPUT_MAX) {
 		log_err("--output: at most %d outputs", OUTPUT_MAX);
 		return -EINVAL;
@@ -105,9 +115,11 @@ static int set_output(struct daemon_opts *o, const char *target)
 	return 0;
 }
 
-static int set_option(struct daemon_opts *o, int c, const char *arg)
+static int set_option(struct daemon_opts *o, int c, const char *arg,
+		      bool *first_output)
 {
 	switch (c) {
+	case 'c': return 0;	/* read before the others */
 	case 's':
 	case 'S': o->socket_path = arg; return 0;
 	case 'U': o->allow_untrusted = true; return 0;
@@ -115,7 +127,7 @@ static int set_option(struct daemon_opts *o, int c, const char *arg)
 	case 'M': o->metrics_addr = arg; return 0;
 	case 'g': return set_group(o, arg);
 	case 'p': o->policy_path = arg; return 0;
-	case 'o': return set_output(o, arg);
+	case 'o': return set_output(o, arg, first_output);
 	case 'f':
 		if (strcmp(arg, "json") && strcmp(arg, "text")) {
 			log_err("--format: expected json or text, not \"%s\"", arg);
@@ -136,15 +148,44 @@ static int set_option(struct daemon_opts *o, int c, const char *arg)
 	}
 }
 
-static int parse_args(int argc, char **argv, struct daemon_opts *o)
+/* The config file (--config) first, as it may name
+ * allow-untrusted-policy itself; then every flag over it. */
+static int read_config(int argc, char **argv, struct daemon_opts *o,
+		       struct ynode **keep)
 {
+	const char *path = NULL;
+	bool untrusted = false;
+	int c;
+
+	opterr = 0;	/* the second pass reports bad options */
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (c == 'c')
+			path = optarg;
+		else if (c == 'U')
+			untrusted = true;
+		else if (c == 'h') {
+			fputs(usage, stdout);
+			exit(0);
+		}
+	}
+	opterr = 1;
+	optind = 1;
+	return path ? config_load(path, untrusted, o, keep) : 0;
+}
+
+static int parse_args(int argc, char **argv, struct daemon_opts *o,
+		      struct ynode **keep)
+{
+	bool first_output = true;
 	int c;
 
 	o->stats_interval = 10;
 	o->socket_path = CONTROL_SOCKET_DEFAULT;
 	o->control_gid = (gid_t)-1;
+	if (read_config(argc, argv, o, keep))
+		return -EINVAL;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
-		if (set_option(o, c, optarg))
+		if (set_option(o, c, optarg, &first_output))
 			return -EINVAL;
 	if (optind < argc) {
 		log_err("unexpected argument \"%s\" (see warden daemon --help)", argv[optind]);
@@ -156,8 +197,11 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 int cmd_daemon(int argc, char **argv)
 {
 	struct daemon_opts o = { 0 };
+	struct ynode *keep = NULL;
+	int rc = 2;
 
-	if (parse_args(argc, argv, &o))
-		return 2;
-	return daemon_run(&o);
+	if (!parse_args(argc, argv, &o, &keep))
+		rc = daemon_run(&o);
+	config_free(keep);
+	return rc;
 }

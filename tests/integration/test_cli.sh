@@ -63,4 +63,60 @@ YAML
 	assert_eq $? 2 "unknown option"
 }
 
+# The daemon's options from --config FILE; flags override it.
+t_config_file_then_flags_override() {
+	local s pid i
+	s=$(scratch)
+	cp /bin/true "$s/tool"
+	cat >"$s/kill.yaml" <<YAML
+name: kill
+rules:
+  - { name: kill-tool, action: kill, match: { binary: $s/tool } }
+YAML
+	cat >"$s/alert.yaml" <<YAML
+name: alert
+rules:
+  - { name: alert-tool, action: alert, match: { binary: $s/tool } }
+YAML
+	cat >"$s/warden.yaml" <<YAML
+policy: $s/kill.yaml
+output:
+  - $s/cfg.jsonl
+socket: $s/cfg.sock
+stats-interval: 1
+YAML
+	"$WARDEN" daemon --config "$s/warden.yaml" 2>"$s/err" &
+	pid=$!
+	defer "stop_warden $pid"
+	wait_for "$s/err" "ready: enforcing policy \"kill\"" 200
+	[ -S "$s/cfg.sock" ] || fail "socket: from the config file"
+	"$s/tool"; assert_eq $? 137 "the config file's policy"
+	wait_events "$s/cfg.jsonl" 1 rule=kill-tool action=kill
+	stop_warden $pid
+	# the same file, with a flag for the policy and one for the output
+	start_warden "$s/flag.jsonl" --config "$s/warden.yaml" --policy "$s/alert.yaml"
+	assert_eq "$WARDEN_SOCK" "$s/flag.jsonl.sock"
+	[ -S "$WARDEN_SOCK" ] || fail "--socket overrides socket:"
+	"$s/tool"; assert_eq $? 0 "--policy overrides policy:"
+	wait_events "$s/flag.jsonl" 1 rule=alert-tool action=alert
+	assert_eq "$(events "$s/cfg.jsonl" count rule=alert-tool)" 0 "--output replaces output:"
+}
+
+t_config_file_errors_name_line_and_column() {
+	local s
+	s=$(scratch)
+	printf 'policy: /x\noutput: [a, {b: 1}]\nformat: xml\nstats-interval: 0\nbogus: 1\n' >"$s/c.yaml"
+	"$WARDEN" daemon --config "$s/c.yaml" >"$s/out" 2>"$s/err"
+	assert_eq $? 2 "bad config"
+	assert_contains "$s/err" "$s/c.yaml:5:1: unknown key \"bogus\""
+	assert_contains "$s/err" "$s/c.yaml:4:17: "
+	assert_contains "$s/err" "$s/c.yaml:2:13: "
+	assert_contains "$s/err" "$s/c.yaml:3:9: format: expected json or text"
+	assert_eq "$(wc -c <"$s/out")" 0 "nothing emitted"
+	chmod 666 "$s/c.yaml"
+	"$WARDEN" daemon --config "$s/c.yaml" 2>"$s/err"
+	assert_eq $? 2
+	assert_contains "$s/err" "refusing config $s/c.yaml"
+}
+
 run_tests
