@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include "core/control.h"
+#include "lib/jscan.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/safefile.h"
@@ -221,7 +222,7 @@ static void add_subscriber(int fd)
 
 static bool serve(int fd, const char *req)
 {
-	char msg[512];
+	char msg[CONTROL_MSG_MAX];
 
 	if (strcmp(req, "status") == 0) {
 		char *s = handlers.status(handlers.ctx);
@@ -293,11 +294,10 @@ void control_close(void)
 	listen_fd = -1;
 }
 
-int control_request(const char *path, const char *request, bool stream)
+static int connect_daemon(const char *path, const char *request, int *code)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char buf[65536];
-	ssize_t n;
+	char buf[PATH_MAX + 16];
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
@@ -308,14 +308,27 @@ int control_request(const char *path, const char *request, bool stream)
 			path, strerror(err), err == EACCES ?
 			" (root or the daemon's --control-group only)" :
 			err == ENOENT ? " (is `warden daemon` running?)" : "");
-		return err == EACCES ? 77 : 1;
+		if (fd >= 0)
+			close(fd);
+		*code = err == EACCES ? 77 : 1;
+		return -1;
 	}
-	bool refused = false, first = true;
-
 	/* the daemon may answer (a refusal) and close before reading the
 	 * request: a failed send is not the end, the reply is */
 	snprintf(buf, sizeof(buf), "%s\n", request);
 	send(fd, buf, strlen(buf), MSG_NOSIGNAL);
+	return fd;
+}
+
+int control_request(const char *path, const char *request, bool stream)
+{
+	char buf[65536];
+	ssize_t n;
+	bool refused = false, first = true;
+	int code, fd = connect_daemon(path, request, &code);
+
+	if (fd < 0)
+		return code;
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		if (first && n >= 11 && memcmp(buf, "{\"ok\":false", 11) == 0)
 			refused = true;
@@ -326,4 +339,63 @@ int control_request(const char *path, const char *request, bool stream)
 	}
 	close(fd);
 	return refused ? 1 : 0;
+}
+
+int control_stream(const char *path, const char *request,
+		   bool (*fn)(const char *line, size_t len, void *ctx), void *ctx)
+{
+	static char buf[1 << 20];	/* lines up to 1 MiB; an event is far less */
+	size_t have = 0;
+	ssize_t n;
+	int code, fd = connect_daemon(path, request, &code);
+
+	if (fd < 0)
+		return code;
+	code = 0;
+	while ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		char *p = buf, *nl;
+
+		have += (size_t)n;
+		while ((nl = memchr(p, '\n', have - (size_t)(p - buf)))) {
+			if (p == buf && have >= 11 && !memcmp(buf, "{\"ok\":false", 11))
+				code = 1;
+			if (!fn(p, (size_t)(nl - p), ctx))
+				goto out;
+			p = nl + 1;
+		}
+		have -= (size_t)(p - buf);
+		memmove(buf, p, have);
+		if (have == sizeof(buf) - 1)
+			have = 0;	/* a line longer than the buffer: dropped */
+	}
+out:
+	close(fd);
+	return code;
+}
+
+static bool print_reply(const char *line, size_t len, void *ctx)
+{
+	static const char *const keys[] = { "ok", "message", "error", NULL };
+	static char text[CONTROL_MSG_MAX + 64];
+	struct jval v[3];
+	int *code = ctx;
+
+	if (jscan(line, len, keys, v) || !v[0].found) {
+		fwrite(line, 1, len, stdout);
+		putchar('\n');
+		return false;
+	}
+	*code = v[0].len == 4 && !memcmp(v[0].p, "true", 4) ? 0 : 1;
+	if (v[2].found)
+		fprintf(stderr, "%s\n", jscan_str(&v[2], text, sizeof(text)));
+	else if (v[1].found)
+		printf("%s\n", jscan_str(&v[1], text, sizeof(text)));
+	return false;
+}
+
+int control_request_text(const char *path, const char *request)
+{
+	int code = 1, err = control_stream(path, request, print_reply, &code);
+
+	return err && err != 1 ? err : code;
 }

@@ -9,6 +9,8 @@
 #include <sys/types.h>
 
 #define CONTROL_SOCKET_DEFAULT "/run/warden/warden.sock"
+/* The longest reply message (policy apply: its diagnostics). */
+#define CONTROL_MSG_MAX 8192
 
 struct control_handlers {
 	/* Write a status JSON object (no newline) into *out (malloc'd). */
@@ -30,4 +32,10 @@ void control_close(void);
 
 /* Client side: send request, copy the reply to stdout. Returns exit code. */
 int control_request(const char *path, const char *request, bool stream);
+/* Client side, one reply: its "message" to stdout or its "error" to
+ * stderr, as plain lines. Returns the exit code. */
+int control_request_text(const char *path, const char *request);
+/* Client side, a stream: each line to fn (which returns false to stop). */
+int control_stream(const char *path, const char *request,
+		   bool (*fn)(const char *line, size_t len, void *ctx), void *ctx);
 #endif

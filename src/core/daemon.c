@@ -17,6 +17,7 @@
 #include "core/daemon.h"
 #include "lib/cgroup.h"
 #include "core/control.h"
+#include "core/metrics.h"
 #include "core/notify.h"
 #include "lib/log.h"
 #include "core/preflight.h"
@@ -39,33 +40,53 @@ struct daemon {
 	bool reload_pending;
 	bool stopping;
 	time_t started;
+	struct metrics_policy mp;
 };
 
 static bool allow_untrusted;
 
+/* Append every diagnostic of d to why (one per line), for a client. */
+static void join_diags(const struct diags *d, char *why, size_t len)
+{
+	for (int i = 0; why && i < d->n; i++) {
+		size_t o = strlen(why);
+
+		snprintf(why + o, len - o, "%s%s", o ? "\n" : "", d->v[i].msg);
+	}
+}
+
 /* Load and check a policy file. A file that cannot be read or is not
  * trusted is reported here in one line ending with stays; a file with
- * errors is reported by its FILE:LINE:COL messages. */
-static struct policy *load_policy(const char *path, const char *stays)
+ * errors is reported by its FILE:LINE:COL messages. The same text goes to
+ * why (when not NULL) for `warden policy apply`. */
+static struct policy *load_policy(const char *path, const char *stays,
+				  char *why, size_t wlen)
 {
 	struct diags d;
 	struct policy *p;
-	char why[PATH_MAX + 64];
+	char untrusted[PATH_MAX + 64];
 
 	if (!path)
 		return policy_builtin();
 	if (access(path, R_OK)) {
-		log_err("cannot read policy %s: %s%s", path, strerror(errno), stays);
+		int err = errno;
+
+		log_err("cannot read policy %s: %s%s", path, strerror(err), stays);
+		if (why)
+			snprintf(why, wlen, "cannot read policy %s: %s", path, strerror(err));
 		return NULL;
 	}
-	if (!allow_untrusted && file_trusted(path, why, sizeof(why))) {
+	if (!allow_untrusted && file_trusted(path, untrusted, sizeof(untrusted))) {
 		log_err("refusing policy %s: %s (fix the permissions, or pass "
-			"--allow-untrusted-policy)%s", path, why, stays);
+			"--allow-untrusted-policy)%s", path, untrusted, stays);
+		if (why)
+			snprintf(why, wlen, "refusing policy %s: %s", path, untrusted);
 		return NULL;
 	}
 	diags_init(&d, path);
 	p = policy_load_file(path, &d);
 	diags_print(&d, stderr);
+	join_diags(&d, why, wlen);
 	diags_free(&d);
 	if (!p && *stays)
 		log_err("policy %s rejected%s", path, stays);
@@ -139,10 +160,34 @@ static void check_policy_cgroups(struct daemon *dm)
 	dm->reload_pending = true;
 }
 
-static int apply_policy(struct daemon *dm, struct policy *p)
+static double now_s(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void count_load(struct daemon *dm, int err, double t0)
+{
+	if (err) {
+		dm->mp.rejected++;
+	} else {
+		dm->mp.loaded++;
+		dm->mp.generation++;
+		dm->mp.last_load_seconds = now_s(CLOCK_MONOTONIC) - t0;
+		dm->mp.last_load_time = now_s(CLOCK_REALTIME);
+		dm->mp.rules = dm->agent.active->nrules;
+	}
+	metrics_publish(&dm->agent, &dm->mp);
+}
+
+static int apply_policy(struct daemon *dm, struct policy *p, char *why,
+			size_t wlen)
 {
 	struct diags d;
 	int err;
+	double t0 = now_s(CLOCK_MONOTONIC);
 
 	uint64_t *ids;
 	/* before compiling: a cgroup recreated meanwhile is seen next tick */
@@ -153,8 +198,10 @@ static int apply_policy(struct daemon *dm, struct policy *p)
 	diags_init(&d, p->file);
 	err = agent_apply(&dm->agent, p, &d);
 	diags_print(&d, stderr);
+	join_diags(&d, why, wlen);
 	emit_policy_event(err ? "rejected" : "loaded", p, &d);
 	diags_free(&d);
+	count_load(dm, err, t0);
 	if (err) {
 		policy_free(p);
 		free(ids);
@@ -175,13 +222,15 @@ static void reload(struct daemon *dm)
 		log_info("SIGHUP: running the built-in policy, nothing to reload");
 		return;
 	}
-	p = load_policy(dm->o.policy_path, "; the running policy stays in force");
+	p = load_policy(dm->o.policy_path, "; the running policy stays in force",
+			NULL, 0);
 	if (!p) {
 		emit_policy_event("rejected", NULL, NULL);
 		output_flush();
+		count_load(dm, -EINVAL, 0);
 		return;
 	}
-	if (apply_policy(dm, p) == 0)
+	if (apply_policy(dm, p, NULL, 0) == 0)
 		log_info("policy %s reloaded (%zu rules)", dm->o.policy_path,
 			 dm->agent.active->nrules);
 	else
@@ -198,8 +247,10 @@ static uint64_t total_lost(struct daemon *dm)
 static void emit_stats(struct daemon *dm, bool final)
 {
 	struct jbuf j;
-	uint64_t lost = total_lost(dm);
+	uint64_t lost;
 
+	output_flush();		/* events_written then counts every line before */
+	lost = total_lost(dm);
 	/* also after the output recovered: the stats line that told of the
 	 * loss may itself have been lost */
 	if (!final && lost == dm->last_lost && !out.resumed)
@@ -246,22 +297,27 @@ static char *control_status(void *ctx)
 	return j.oom ? (jb_free(&j), NULL) : j.buf;
 }
 
+/* The reply names the reasons, one per line: the FILE:LINE:COL errors
+ * and warnings the daemon printed, or why the file was refused. */
 static int control_apply(void *ctx, const char *path, char *msg, size_t len)
 {
 	struct daemon *dm = ctx;
-	struct policy *p = load_policy(path, "");
+	char why[CONTROL_MSG_MAX - 256] = "";
+	struct policy *p = load_policy(path, "", why, sizeof(why));
 
 	if (!p) {
-		snprintf(msg, len, "policy %s rejected (see the daemon's log); "
-			 "the running policy stays", path);
+		count_load(dm, -EINVAL, 0);
+		snprintf(msg, len, "policy %s rejected; the running policy "
+			 "stays:\n%s", path, why);
 		return -EINVAL;
 	}
-	if (apply_policy(dm, p)) {
+	if (apply_policy(dm, p, why, sizeof(why))) {
 		snprintf(msg, len, "policy %s could not be applied; the running "
-			 "policy stays", path);
+			 "policy stays:\n%s", path, why);
 		return -EINVAL;
 	}
-	snprintf(msg, len, "enforcing %s (%zu rules)", path, dm->agent.active->nrules);
+	snprintf(msg, len, "enforcing %s (%zu rules)%s%s", path,
+		 dm->agent.active->nrules, *why ? "\n" : "", why);
 	output_flush();
 	return 0;
 }
@@ -327,18 +383,33 @@ static void on_inotify(struct daemon *dm)
 	}
 }
 
+static void handled_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+	sigaddset(mask, SIGUSR1);
+}
+
+/* Blocked from the start (read through the signalfd later), so threads
+ * the daemon starts (the metrics server) inherit a mask without them. */
+static void block_signals(void)
+{
+	sigset_t mask;
+
+	handled_signals(&mask);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 static int setup_fds(struct daemon *dm)
 {
 	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
 	sigset_t mask;
 	int fds[5], n = 0;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	handled_signals(&mask);
 	dm->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	dm->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	dm->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -372,6 +443,7 @@ static void on_tick(struct daemon *dm)
 	check_policy_cgroups(dm);
 	if (dm->reload_pending)
 		reload(dm);
+	metrics_publish(&dm->agent, &dm->mp);
 	if (++dm->ticks % dm->o.stats_interval == 0) {
 		output_sync_clock();
 		emit_stats(dm, false);
@@ -388,6 +460,8 @@ static bool on_signal(struct daemon *dm)
 			notify_reloading();
 			reload(dm);
 			notify_ready();	/* the old policy, if the new one failed */
+		} else if (si.ssi_signo == SIGUSR1) {
+			output_reopen();	/* logrotate moved the file */
 		} else
 			return false;
 	}
@@ -438,16 +512,16 @@ static int start(struct daemon *dm)
 	/* before any module loads: they pin under the canonical path */
 	if (dm->o.pin_dir && (err = pin_setup(dm->o.pin_dir)))
 		return err;
-	p = load_policy(dm->o.policy_path, "");
+	p = load_policy(dm->o.policy_path, "", NULL, 0);
 	if (!p)
 		return -EINVAL;
-	err = output_open(dm->o.output_path, dm->o.fmt);
+	err = output_open(dm->o.outputs, dm->o.noutputs, dm->o.fmt);
 	if (err) {
 		policy_free(p);
 		return err;
 	}
 	proctable_init();
-	err = apply_policy(dm, p);
+	err = apply_policy(dm, p, NULL, 0);
 	if (err)
 		return err;
 	/* after attaching, so no process can start unseen in between */
@@ -465,12 +539,16 @@ int daemon_run(const struct daemon_opts *o)
 {
 	struct daemon dm = { .o = *o, .inofd = -1, .sigfd = -1, .timerfd = -1,
 			     .epfd = -1 };
-	int err;
+	int err = 0;
 
 	allow_untrusted = dm.o.allow_untrusted;
 	dm.started = time(NULL);
 	log_setup_libbpf();
-	err = start(&dm);
+	block_signals();
+	/* a busy or bad address is refused before any program loads */
+	if (dm.o.metrics_addr && !(err = metrics_start(dm.o.metrics_addr)))
+		out.observe = metrics_observe;
+	err = err ?: start(&dm);
 	if (!err) {
 		log_info("ready: enforcing policy \"%s\" (%zu rules)",
 			 dm.agent.active->name ? dm.agent.active->name : dm.agent.active->file,
@@ -480,6 +558,7 @@ int daemon_run(const struct daemon_opts *o)
 		notify_stopping();
 		emit_stats(&dm, true);
 	}
+	metrics_stop();
 	control_close();
 	agent_unload(&dm.agent);
 	free(dm.cg_ids);

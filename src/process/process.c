@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include "lib/log.h"
 #include "core/module.h"
+#include "lib/prom.h"
 #include "core/objload.h"
 #include "policy/policy.h"
 #include "process/process.h"
@@ -545,6 +546,19 @@ static void process_stats(struct jbuf *j)
 	jb_kstr(j, "exec_deny_mechanism", st.lsm_active ? "lsm" : "sigkill");
 }
 
+static void process_prom_losses(struct prom *p)
+{
+	struct process_losses l;
+
+	process_losses(&l);
+	prom_sample_u64(p, "warden_losses_total", l.ringbuf_full, "module",
+			"process", "cause", "ringbuf_full", NULL);
+	prom_sample_u64(p, "warden_losses_total", l.proc_map_full, "module",
+			"process", "cause", "table_full", NULL);
+	prom_sample_u64(p, "warden_losses_total", l.track_full, "module",
+			"process", "cause", "track_lost", NULL);
+}
+
 /* Set by `warden run`, which keeps events for its report instead. */
 void process_set_event_sink(process_sink_fn fn)
 {
@@ -578,6 +592,7 @@ struct module process_module = {
 	.abort = process_abort,
 	.tick = process_tick,
 	.stats = process_stats,
+	.prom_losses = process_prom_losses,
 	.lost = process_lost,
 	.unload = process_unload,
 };
