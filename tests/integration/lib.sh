@@ -135,3 +135,46 @@ wait_events() {
 }
 # write_policy FILE <<EOF ... : policy text from stdin
 write_policy() { cat >"$1"; }
+
+# ---- warden run tests ------------------------------------------------
+RUN_SCHEMA="$(dirname "${BASH_SOURCE[0]}")/../../docs/run-report.schema.json"
+RUN_VALIDATE="$(dirname "${BASH_SOURCE[0]}")/validate_schema.py"
+
+# run_violations FILE.json: "kind rule action detail" of each, one a line
+run_violations() {
+	python3 -c 'import json,sys
+for v in json.load(open(sys.argv[1]))["violations"]:
+    print(v["kind"], v["rule"], v["action"], v["detail"])' "$1"
+}
+
+# wait_file F: a server says it is ready by creating F (at most 5 s)
+wait_file() {
+	local i
+	for i in $(seq 1 50); do [ -e "$1" ] && return 0; sleep 0.1; done
+	fail "$1 never appeared"
+}
+
+# mk_netns_pair NET: namespaces $NSA (NET.1) and $NSB (NET.2, NET.3)
+# joined by a veth, loopback up in both; $NSA's resolv.conf names NET.2.
+mk_netns_pair() {
+	local net=$1
+	NSA=$UNIQ-a; NSB=$UNIQ-b
+	ip netns add "$NSA" && defer "ip netns del $NSA"
+	ip netns add "$NSB" && defer "ip netns del $NSB"
+	ip link add "$UNIQ-va" type veth peer name "$UNIQ-vb" || fail "veth"
+	ip link set "$UNIQ-va" netns "$NSA"; ip link set "$UNIQ-vb" netns "$NSB"
+	ip -n "$NSA" addr add "$net.1/24" dev "$UNIQ-va"
+	ip -n "$NSB" addr add "$net.2/24" dev "$UNIQ-vb"
+	ip -n "$NSB" addr add "$net.3/24" dev "$UNIQ-vb"
+	ip -n "$NSA" link set "$UNIQ-va" up; ip -n "$NSA" link set lo up
+	ip -n "$NSB" link set "$UNIQ-vb" up; ip -n "$NSB" link set lo up
+	mkdir -p "/etc/netns/$NSA" && defer "rm -rf /etc/netns/$NSA"
+	echo "nameserver $net.2" >"/etc/netns/$NSA/resolv.conf"
+}
+
+# in_net CMD...: CMD in $NSA's network, with its resolv.conf, but the
+# host's mounts (cgroup2 stays visible, unlike `ip netns exec`).
+in_net() {
+	unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec nsenter --net="$0" "$@"' \
+		"/run/netns/$NSA" "/etc/netns/$NSA/resolv.conf" "$@"
+}
