@@ -368,6 +368,7 @@ static void on_tick(struct daemon *dm)
 	if (read(dm->timerfd, &expirations, sizeof(expirations)) < 0)
 		return;
 	agent_tick(&dm->agent);
+	control_expire();
 	output_tick();
 	check_policy_cgroups(dm);
 	if (dm->reload_pending)
@@ -414,7 +415,7 @@ static int event_loop(struct daemon *dm)
 			else if (fd == dm->inofd)
 				on_inotify(dm);
 			else if (fd == control_fd())
-				control_accept();
+				control_serve();
 			else
 				ring_buffer__consume(dm->agent.rb);
 		}
