@@ -22,6 +22,7 @@
 #include "core/preflight.h"
 #include "lib/output.h"
 #include "core/pin.h"
+#include "core/pinwatch.h"
 #include "policy/policy.h"
 #include "process/process.h"
 #include "process/proctable.h"
@@ -368,6 +369,7 @@ static void on_tick(struct daemon *dm)
 	if (read(dm->timerfd, &expirations, sizeof(expirations)) < 0)
 		return;
 	agent_tick(&dm->agent);
+	pin_watch_check();
 	control_expire();
 	output_tick();
 	check_policy_cgroups(dm);
@@ -478,6 +480,7 @@ int daemon_run(const struct daemon_opts *o)
 	}
 	control_close();
 	agent_unload(&dm.agent);
+	pin_watch_free();
 	free(dm.cg_ids);
 	output_close();
 	proctable_free();
