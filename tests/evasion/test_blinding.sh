@@ -60,4 +60,86 @@ PY
 		fail "status not answered within 1 s"
 }
 
+# within SECONDS FILE PATTERN: FILE holds PATTERN before SECONDS pass (a
+# correctness deadline of the feature, not a measurement)
+within() {
+	timeout "$1" sh -c 'until grep -qF -- "$2" "$1"; do sleep 0.05; done' \
+		sh "$2" "$3" || fail "no '$3' in $2 within $1 s"
+}
+
+kill_tool_policy() { # FILE TOOL
+	cat >"$1" <<YAML
+rules:
+  - { name: kill-tool, action: kill, match: { binary: $2 } }
+YAML
+}
+
+# Another root process rewrites the agent's policy through bpf(), by map
+# id (no hook sees this without BPF LSM): the header zeroed through the
+# 64-bit entry, then the binary's entries deleted through int 0x80. Each
+# time the agent reports a tamper event within 2 s, puts its policy back,
+# and the kill rule kills again.
+t_policy_map_rewrite_detected_and_restored() {
+	local s out
+	s=$(scratch); out=$s/ev.jsonl
+	cp /bin/true "$s/tool"
+	kill_tool_policy "$s/p.yaml" "$s/tool"
+	start_warden "$out" --policy "$s/p.yaml"
+	"$s/tool"; assert_eq $? 137 "killed before the attack"
+	"$HELPERS/bpf_tamper" "$WARDEN_PID" proc_policy zero ||
+		fail "the attack did not change proc_policy"
+	within 2 "$out" '"maps":"proc_policy"'
+	"$s/tool"; assert_eq $? 137 "killed after proc_policy was restored"
+	"$HELPERS/bpf_tamper" "$WARDEN_PID" proc_bin_file delete int80 ||
+		fail "the int 0x80 attack did not delete from proc_bin_file"
+	"$HELPERS/bpf_tamper" "$WARDEN_PID" proc_bin_dirent delete int80 ||
+		fail "the int 0x80 attack did not delete from proc_bin_dirent"
+	within 2 "$out" 'proc_bin_dirent'
+	grep -F '"type":"tamper"' "$out" | grep -qF proc_bin_file ||
+		fail "proc_bin_file not reported: $(grep tamper "$out")"
+	"$s/tool"; assert_eq $? 137 "killed after the rule maps were restored"
+	"$WARDEN" status --socket "$WARDEN_SOCK" | python3 -c '
+import json, sys
+assert json.load(sys.stdin)["stats"]["process_tampered"] >= 3' ||
+		fail "process_tampered not counted"
+}
+
+# pin_attack REL CMD...: CMD removes the pin REL under $pin by another
+# name; the agent reports that pin within 2 s and pins it there again.
+pin_attack() {
+	local rel=$1; shift
+	"$@" || fail "attack failed: $*"
+	[ -e "$pin/$rel" ] && fail "attack left $pin/$rel: $*"
+	within 2 "$out" "\"pin\":\"$pin/$rel\""
+	[ -f "$pin/$rel" ] || fail "$pin/$rel not pinned again after: $*"
+}
+
+# The pin guard compares inodes, not path text: a relative path, "//",
+# "/./", a symlinked directory and renameat of the pin directory itself
+# each remove a pin unseen by a path comparison. Every pin comes back,
+# and after the daemon stops they still enforce the kill rule.
+t_pin_removal_by_any_name_restored() {
+	local s out pin
+	s=$(scratch); out=$s/ev.jsonl
+	pin=/sys/fs/bpf/$UNIQ-$RANDOM
+	defer "'$WARDEN' cleanup '$pin'"
+	cp /bin/true "$s/tool"
+	kill_tool_policy "$s/p.yaml" "$s/tool"
+	start_warden "$out" --policy "$s/p.yaml" --pin "$pin"
+	within 2 "$out" '"type":"policy"'
+	pin_attack process/links/on_exec sh -c "cd '$pin/process' && rm links/on_exec"
+	pin_attack process/links/on_fork rm "$pin//process/links/on_fork"
+	pin_attack process/links/on_exit rm "$pin/./process/links/on_exit"
+	ln -s "$pin/process" "$s/lnk"
+	pin_attack process/maps/proc_policy rm "$s/lnk/maps/proc_policy"
+	defer "rm -rf '$pin.moved'"
+	pin_attack warden_layout python3 -c 'import os, sys; os.rename(sys.argv[1], sys.argv[1] + ".moved")' "$pin"
+	# restored in the same pass as the marker, before its event was written
+	[ -f "$pin/process/links/on_exec" ] || fail "links not pinned again after the rename"
+	rm -rf "$pin.moved"	# what still held the objects: now only $pin does
+	"$s/tool"; assert_eq $? 137 "killed while the pins were restored"
+	stop_warden "$WARDEN_PID"
+	"$s/tool"; assert_eq $? 137 "the restored pins enforce after the daemon stopped"
+}
+
 run_tests
