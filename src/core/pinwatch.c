@@ -9,9 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "core/pinwatch.h"
-#include "lib/json.h"
-#include "lib/log.h"
-#include "lib/output.h"
+#include "core/tamper.h"
 #include "lib/safefile.h"
 
 struct watched {
@@ -118,24 +116,6 @@ static bool restore(struct watched *e)
 	return ok && learn(e);
 }
 
-static void report(const struct watched *e, bool restored)
-{
-	char text[PATH_MAX + 128];
-	struct jbuf j;
-
-	snprintf(text, sizeof(text), "TAMPER self-protection: pin %s removed "
-		 "or replaced by another process; %s", e->path,
-		 restored ? "pinned again" : "cannot pin it again");
-	log_warn("%s", text);
-	jb_init(&j);
-	output_begin(&j, "tamper", 0);
-	jb_kstr(&j, "rule", "self-protection");
-	jb_kstr(&j, "pin", e->path);
-	jb_kbool(&j, "restored", restored);
-	output_emit(&j, text);
-	jb_free(&j);
-}
-
 int pin_watch_check(void)
 {
 	struct stat st;
@@ -151,11 +131,9 @@ int pin_watch_check(void)
 		if (!lstat(e->path, &st) && st.st_ino == e->ino &&
 		    st.st_dev == e->dev && S_ISREG(st.st_mode))
 			continue;
-		report(e, restore(e));
+		tamper_event("pin", e->path, restore(e));
 		n++;
 	}
-	if (n)
-		output_flush();
 	return n;
 }
 

@@ -56,7 +56,8 @@ YAML
 t_udplite_and_raw_sockets_blocked() {
 	local s out cg k
 	s=$(scratch); out=$s/ev.jsonl
-	cg=$(mk_cgroup "$UNIQ/free")
+	mk_cgroup "$UNIQ" >/dev/null	# removed last, after its children
+	cg=$(mk_cgroup "$UNIQ/free"); mk_cgroup "$UNIQ/jail" >/dev/null
 	mk_net
 	egress_policy "$s/p.yaml" block
 	start_warden "$out" --policy "$s/p.yaml"
@@ -76,7 +77,8 @@ t_udplite_and_raw_sockets_blocked() {
 t_udplite_alert() {
 	local s out cg
 	s=$(scratch); out=$s/ev.jsonl
-	cg=$(mk_cgroup "$UNIQ/free")
+	mk_cgroup "$UNIQ" >/dev/null	# removed last, after its children
+	cg=$(mk_cgroup "$UNIQ/free"); mk_cgroup "$UNIQ/jail" >/dev/null
 	mk_net
 	egress_policy "$s/p.yaml" alert
 	start_warden "$out" --policy "$s/p.yaml"
@@ -90,6 +92,7 @@ t_udplite_alert() {
 t_socket_from_outside_the_scope() {
 	local s out free jail
 	s=$(scratch); out=$s/ev.jsonl
+	mk_cgroup "$UNIQ" >/dev/null	# removed last, after its children
 	free=$(mk_cgroup "$UNIQ/free"); jail=$(mk_cgroup "$UNIQ/jail")
 	mk_net
 	egress_policy "$s/p.yaml" block
@@ -109,6 +112,7 @@ t_socket_from_outside_the_scope() {
 t_attach_subtree_socket_from_outside_limit() {
 	local s out free jail
 	s=$(scratch); out=$s/ev.jsonl
+	mk_cgroup "$UNIQ" >/dev/null	# removed last, after its children
 	free=$(mk_cgroup "$UNIQ/free"); jail=$(mk_cgroup "$UNIQ/jail")
 	mk_net
 	egress_policy "$s/p.yaml" block "/$UNIQ/jail"
@@ -117,6 +121,41 @@ t_attach_subtree_socket_from_outside_limit() {
 		"made inside the attach point"
 	assert_eq "$(sock "$free" moved "$jail/cgroup.procs" tcp 192.0.2.99 9)" ECONNREFUSED \
 		"made outside the attach point: the known limit"
+}
+
+# within SECONDS FILE PATTERN: FILE holds PATTERN before SECONDS pass (the
+# feature's deadline, not a measurement)
+within() {
+	timeout "$1" sh -c 'until grep -qF -- "$2" "$1"; do sleep 0.05; done' \
+		sh "$2" "$3" || fail "no '$3' in $2 within $1 s"
+}
+
+# The ids of PID's cgroup links of attach type TYPE (fdinfo numbers:
+# 10 is BPF_CGROUP_INET4_CONNECT).
+cgroup_links() {
+	grep -l "^attach_type:[[:space:]]*$2\$" /proc/"$1"/fdinfo/* 2>/dev/null |
+		xargs -r grep -h '^link_id:' | awk '{print $2}'
+}
+
+# Another root process detaches the agent's connect4 hook by link id
+# (BPF_LINK_DETACH, bpftool): the agent reports it within 2 s, attaches
+# the hook again, and the block list holds again.
+t_detached_hook_reattached() {
+	local s out cg id
+	s=$(scratch); out=$s/ev.jsonl
+	mk_cgroup "$UNIQ" >/dev/null	# removed last, after its children
+	cg=$(mk_cgroup "$UNIQ/free"); mk_cgroup "$UNIQ/jail" >/dev/null
+	mk_net
+	egress_policy "$s/p.yaml" block
+	start_warden "$out" --policy "$s/p.yaml"
+	assert_eq "$(sock "$cg" moved "$cg/cgroup.procs" tcp 192.0.2.99 9)" EPERM "before"
+	id=$(cgroup_links "$WARDEN_PID" 10)
+	[ -n "$id" ] || fail "no connect4 link in the daemon's fds"
+	bpftool link detach id "$id" || fail "detach failed"
+	within 2 "$out" '"link":"cg'
+	assert_contains "$out" '"restored":true'
+	assert_eq "$(sock "$cg" moved "$cg/cgroup.procs" tcp 192.0.2.99 9)" EPERM \
+		"the hook attached again"
 }
 
 run_tests
