@@ -350,18 +350,19 @@ void control_serve(void)
 	struct epoll_event evs[16];
 	int n;
 
-	while ((n = epoll_wait(ep_fd, evs, 16, 0)) > 0) {
-		for (int k = 0; k < n; k++) {
-			if (evs[k].data.fd == listen_fd) {
-				accept_clients();
-				continue;
-			}
-			for (int i = 0; i < n_clients; i++)
-				if (clients[i].fd == evs[k].data.fd) {
-					read_client(i);
-					break;
-				}
+	/* one pass: what is still ready wakes the daemon's loop again (a
+	 * failing accept, EMFILE, must not spin here) */
+	n = epoll_wait(ep_fd, evs, 16, 0);
+	for (int k = 0; k < n; k++) {
+		if (evs[k].data.fd == listen_fd) {
+			accept_clients();
+			continue;
 		}
+		for (int i = 0; i < n_clients; i++)
+			if (clients[i].fd == evs[k].data.fd) {
+				read_client(i);
+				break;
+			}
 	}
 	control_expire();
 }
