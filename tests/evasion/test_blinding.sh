@@ -114,9 +114,10 @@ pin_attack() {
 }
 
 # The pin guard compares inodes, not path text: a relative path, "//",
-# "/./", a symlinked directory and renameat of the pin directory itself
-# each remove a pin unseen by a path comparison. Every pin comes back,
-# and after the daemon stops they still enforce the kill rule.
+# "/./" and a symlinked directory each remove a pin unseen by a path
+# comparison; renameat and rm -rf take the pin directory itself away.
+# Every pin comes back, and after the daemon stops they still enforce
+# the kill rule.
 t_pin_removal_by_any_name_restored() {
 	local s out pin
 	s=$(scratch); out=$s/ev.jsonl
@@ -131,11 +132,23 @@ t_pin_removal_by_any_name_restored() {
 	pin_attack process/links/on_exit rm "$pin/./process/links/on_exit"
 	ln -s "$pin/process" "$s/lnk"
 	pin_attack process/maps/proc_policy rm "$s/lnk/maps/proc_policy"
+	# renameat of DIR itself (refused with EPERM on some runs here; when
+	# it goes through, everything comes back at the old path)
 	defer "rm -rf '$pin.moved'"
-	pin_attack warden_layout python3 -c 'import os, sys; os.rename(sys.argv[1], sys.argv[1] + ".moved")' "$pin"
-	# restored in the same pass as the marker, before its event was written
-	[ -f "$pin/process/links/on_exec" ] || fail "links not pinned again after the rename"
-	rm -rf "$pin.moved"	# what still held the objects: now only $pin does
+	if python3 -c 'import os, sys; os.rename(sys.argv[1], sys.argv[1] + ".moved")' "$pin"; then
+		within 2 "$out" "\"pin\":\"$pin/warden_layout\""
+		[ -f "$pin/process/links/on_exec" ] || fail "links not pinned again after the rename"
+		rm -rf "$pin.moved"	# it held the objects too: now only $pin does
+	fi
+	# the whole directory removed: DIR, its marker and every pin come back
+	local before
+	before=$(grep -cF "\"pin\":\"$pin/warden_layout\"" "$out")
+	rm -rf "$pin" || fail "rm -rf of the pin directory failed"
+	timeout 2 sh -c 'until [ -f "$1" ]; do sleep 0.05; done' sh "$pin/process/links/on_exec" ||
+		fail "links not pinned again within 2 s of rm -rf"
+	[ -f "$pin/warden_layout" ] || fail "marker not pinned again"
+	[ "$(grep -cF "\"pin\":\"$pin/warden_layout\"" "$out")" -gt "$before" ] ||
+		fail "the marker's removal was not reported"
 	"$s/tool"; assert_eq $? 137 "killed while the pins were restored"
 	stop_warden "$WARDEN_PID"
 	"$s/tool"; assert_eq $? 137 "the restored pins enforce after the daemon stopped"
