@@ -69,8 +69,8 @@ t_udplite_and_raw_sockets_blocked() {
 	done
 	wait_events "$out" 4 type=socket blocked=true
 	# a plain UDP socket is not raw: its sends to the list are refused
-	assert_eq "$(sock "$cg" moved "$cg/cgroup.procs" udp 192.0.2.99 9)" EPERM "udp sendto"
-	assert_eq "$(sock "$cg" moved "$cg/cgroup.procs" udp 192.0.2.2 9)" ok "udp sendto, unlisted"
+	assert_eq "$(sock "$cg" moved fd:3 udp 192.0.2.99 9 3>>"$cg/cgroup.procs")" EPERM "udp sendto"
+	assert_eq "$(sock "$cg" moved fd:3 udp 192.0.2.2 9 3>>"$cg/cgroup.procs")" ok "udp sendto, unlisted"
 }
 
 # The documented limit: the kernel runs cgroup/sock_create for inet
@@ -111,11 +111,11 @@ t_socket_from_outside_the_scope() {
 	mk_net
 	egress_policy "$s/p.yaml" block
 	start_warden "$out" --policy "$s/p.yaml"
-	assert_eq "$(sock "$free" moved "$free/cgroup.procs" tcp 192.0.2.2 9)" ECONNREFUSED \
+	assert_eq "$(sock "$free" moved fd:3 tcp 192.0.2.2 9 3>>"$free/cgroup.procs")" ECONNREFUSED \
 		"outside the scope: reaches the peer"
-	assert_eq "$(sock "$free" moved "$jail/cgroup.procs" tcp 192.0.2.2 9)" EPERM \
+	assert_eq "$(sock "$free" moved fd:3 tcp 192.0.2.2 9 3>>"$jail/cgroup.procs")" EPERM \
 		"made outside, connected inside"
-	assert_eq "$(sock "$free" moved "$jail/cgroup.procs" udp 192.0.2.2 9)" EPERM \
+	assert_eq "$(sock "$free" moved fd:3 udp 192.0.2.2 9 3>>"$jail/cgroup.procs")" EPERM \
 		"made outside, sendto inside"
 }
 
@@ -131,9 +131,9 @@ t_attach_subtree_socket_from_outside_limit() {
 	mk_net
 	egress_policy "$s/p.yaml" block "/$UNIQ/jail"
 	start_warden "$out" --policy "$s/p.yaml"
-	assert_eq "$(sock "$jail" moved "$jail/cgroup.procs" tcp 192.0.2.99 9)" EPERM \
+	assert_eq "$(sock "$jail" moved fd:3 tcp 192.0.2.99 9 3>>"$jail/cgroup.procs")" EPERM \
 		"made inside the attach point"
-	assert_eq "$(sock "$free" moved "$jail/cgroup.procs" tcp 192.0.2.99 9)" ECONNREFUSED \
+	assert_eq "$(sock "$free" moved fd:3 tcp 192.0.2.99 9 3>>"$jail/cgroup.procs")" ECONNREFUSED \
 		"made outside the attach point: the known limit"
 }
 
@@ -162,13 +162,13 @@ t_detached_hook_reattached() {
 	mk_net
 	egress_policy "$s/p.yaml" block
 	start_warden "$out" --policy "$s/p.yaml"
-	assert_eq "$(sock "$cg" moved "$cg/cgroup.procs" tcp 192.0.2.99 9)" EPERM "before"
+	assert_eq "$(sock "$cg" moved fd:3 tcp 192.0.2.99 9 3>>"$cg/cgroup.procs")" EPERM "before"
 	id=$(cgroup_links "$WARDEN_PID" 10)
 	[ -n "$id" ] || fail "no connect4 link in the daemon's fds"
 	bpftool link detach id "$id" || fail "detach failed"
 	within 2 "$out" '"link":"cg'
 	assert_contains "$out" '"restored":true'
-	assert_eq "$(sock "$cg" moved "$cg/cgroup.procs" tcp 192.0.2.99 9)" EPERM \
+	assert_eq "$(sock "$cg" moved fd:3 tcp 192.0.2.99 9 3>>"$cg/cgroup.procs")" EPERM \
 		"the hook attached again"
 }
 

@@ -9,9 +9,10 @@ the kernel said (ok, EPERM, ECONNREFUSED, ...).
   egress_sock.py packet              AF_PACKET SOCK_DGRAM socket
   egress_sock.py moved PROCS tcp|udp ADDR PORT
       create the socket here, then move into the cgroup whose cgroup.procs
-      is PROCS, then connect (tcp) or sendto (udp): a socket brought in
-      from outside."""
+      is PROCS (a path, or fd:N for one open on fd N), then connect (tcp)
+      or sendto (udp): a socket brought in from outside."""
 import errno
+import os
 import socket
 import struct
 import sys
@@ -47,8 +48,12 @@ def run(argv):
         typ = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
         s = socket.socket(socket.AF_INET, typ)
         s.settimeout(2)
-        with open(procs, "w") as f:
-            f.write("0\n")	# this process, now inside
+        # fd:N: an fd the caller opened (`ip netns exec` hides /sys/fs/cgroup)
+        if procs.startswith("fd:"):
+            os.write(int(procs[3:]), b"0\n")	# this process, now inside
+        else:
+            with open(procs, "w") as f:
+                f.write("0\n")
         if proto == "tcp":
             s.connect((addr, port))
         else:
