@@ -16,6 +16,7 @@ struct watched {
 	char *path;
 	bool link;
 	__u32 id;	/* 0: not learnt yet */
+	int fd;		/* a map's, kept: the marker has no other holder */
 	dev_t dev;
 	ino_t ino;
 };
@@ -47,9 +48,16 @@ static bool learn(struct watched *e)
 		return false;
 	err = e->link ? bpf_link_get_info_by_fd(fd, &li, &len)
 		      : bpf_map_get_info_by_fd(fd, &mi, &len);
-	close(fd);
-	if (err)
-		return false;
+	/* a link's fd is not kept: destroying the daemon's link must detach */
+	if (err || e->link) {
+		close(fd);
+		if (err)
+			return false;
+	} else {
+		if (e->fd >= 0)
+			close(e->fd);
+		e->fd = fd;
+	}
 	e->id = e->link ? li.id : mi.id;
 	e->dev = st.st_dev;
 	e->ino = st.st_ino;
@@ -69,7 +77,7 @@ void pin_watch_add(const char *path, bool link)
 			w = nw;
 		}
 		e = &w[n_w];
-		*e = (struct watched){ .path = strdup(path), .link = link };
+		*e = (struct watched){ .path = strdup(path), .link = link, .fd = -1 };
 		if (!e->path)
 			return;
 		n_w++;
@@ -84,6 +92,8 @@ void pin_watch_drop(const char *path)
 
 	if (!e)
 		return;
+	if (e->fd >= 0)
+		close(e->fd);
 	free(e->path);
 	*e = w[--n_w];
 }
@@ -96,7 +106,7 @@ static bool restore(struct watched *e)
 	int fd, dfd;
 	bool ok;
 
-	fd = e->link ? bpf_link_get_fd_by_id(e->id) : bpf_map_get_fd_by_id(e->id);
+	fd = e->link ? bpf_link_get_fd_by_id(e->id) : dup(e->fd);
 	if (fd < 0)
 		return false;
 	snprintf(dir, sizeof(dir), "%s", e->path);
@@ -139,8 +149,11 @@ int pin_watch_check(void)
 
 void pin_watch_free(void)
 {
-	for (size_t i = 0; i < n_w; i++)
+	for (size_t i = 0; i < n_w; i++) {
+		if (w[i].fd >= 0)
+			close(w[i].fd);
 		free(w[i].path);
+	}
 	free(w);
 	w = NULL;
 	n_w = cap_w = 0;
