@@ -23,6 +23,7 @@
 #include "core/preflight.h"
 #include "lib/output.h"
 #include "core/pin.h"
+#include "core/pinwatch.h"
 #include "policy/policy.h"
 #include "process/process.h"
 #include "process/proctable.h"
@@ -439,6 +440,8 @@ static void on_tick(struct daemon *dm)
 	if (read(dm->timerfd, &expirations, sizeof(expirations)) < 0)
 		return;
 	agent_tick(&dm->agent);
+	pin_watch_check();
+	control_expire();
 	output_tick();
 	check_policy_cgroups(dm);
 	if (dm->reload_pending)
@@ -488,7 +491,7 @@ static int event_loop(struct daemon *dm)
 			else if (fd == dm->inofd)
 				on_inotify(dm);
 			else if (fd == control_fd())
-				control_accept();
+				control_serve();
 			else
 				ring_buffer__consume(dm->agent.rb);
 		}
@@ -561,6 +564,7 @@ int daemon_run(const struct daemon_opts *o)
 	metrics_stop();
 	control_close();
 	agent_unload(&dm.agent);
+	pin_watch_free();
 	free(dm.cg_ids);
 	output_close();
 	proctable_free();

@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/safefile.h"
 #include "core/pin.h"
+#include "core/pinwatch.h"
 
 const char *pin_root;
 static char pin_canon[PATH_MAX];
@@ -135,6 +136,7 @@ opened:
 
 int pin_setup(const char *dir)
 {
+	char path[PATH_MAX + sizeof(PIN_MARKER) + 1];
 	struct stat st;
 	int fd = open_pin_dir(dir), err;
 
@@ -165,6 +167,8 @@ int pin_setup(const char *dir)
 	if (!realpath(dir, pin_canon))
 		return -errno;
 	pin_root = pin_canon;
+	snprintf(path, sizeof(path), "%s/%s", pin_root, PIN_MARKER);
+	pin_watch_add(path, false);
 	return 0;
 }
 
@@ -214,6 +218,7 @@ int pin_maps(struct bpf_object *obj, const char *module)
 		err = bpf_map__set_pin_path(m, path);
 		if (err)
 			return err;
+		pin_watch_add(path, false);
 	}
 	return 0;
 }
@@ -233,6 +238,8 @@ int pin_link_fd(int link_fd, const char *module, const char *name)
 	err = bpf_obj_pin(link_fd, path) ? -errno : 0;
 	if (err)
 		log_err("cannot pin %s: %s", path, strerror(-err));
+	else
+		pin_watch_add(path, true);
 	return err;
 }
 
@@ -260,6 +267,7 @@ void pin_unlink(const char *module, const char *name)
 	if (!pin_root)
 		return;
 	snprintf(path, sizeof(path), "%s/%s/links/%s", pin_root, module, name);
+	pin_watch_drop(path);
 	unlink(path);
 }
 

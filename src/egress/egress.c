@@ -276,6 +276,7 @@ static void egress_tick(void)
 	if (egress_watch_changed(&st.watch) && st.gen_policy[gen_active(&st.gens)])
 		reload_lists();
 	rescan();
+	egress_verify_links(&st);
 }
 
 static void egress_stats(struct jbuf *j)

@@ -87,6 +87,7 @@ static void proto_word(char *buf, size_t len, __u8 proto)
 	case 17: snprintf(buf, len, "udp"); break;
 	case 1: snprintf(buf, len, "icmp"); break;
 	case 58: snprintf(buf, len, "icmpv6"); break;
+	case 136: snprintf(buf, len, "udplite"); break;
 	case 255: snprintf(buf, len, "raw"); break;
 	default: snprintf(buf, len, "%u", proto);
 	}

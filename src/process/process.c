@@ -17,6 +17,7 @@
 #include "process/events.h"
 #include "process/compile.h"
 #include "process/maps.h"
+#include "process/verify.h"
 #include "core/generation.h"
 #include "process/guard.h"
 #include "lib/percpu.h"
@@ -54,6 +55,13 @@ static struct process_state {
 	bool uring_tp;			/* the kernel has io_uring_submit_req */
 	struct guard guard;
 	struct process_events ev;	/* the ring buffer's ctx */
+	/* What each generation was written with, and what the programs must
+	 * see, for the tamper check (process/verify.h) */
+	struct process_image *img[POLICY_GENS];
+	bool committed;			/* a policy is active: check it */
+	__u32 active;			/* its generation */
+	__u8 active_guard;		/* its self-protection */
+	uint64_t tampered;		/* differences found and put back */
 } st;
 
 static bool always(const struct policy *p)
@@ -387,15 +395,20 @@ static int write_policy(const struct policy *p, __u32 g, struct diags *d)
 	}
 	process_image_syscalls(img, st.sys_wanted[g]);
 	err = process_maps_write(&st.maps, img);
-	process_image_free(img);
-	if (err == -ENOSPC)
-		diag_add(d, 0, 0, "ancestor rules have named more than %d distinct "
-			 "binaries since the agent started; restart it to "
-			 "renumber them", ANC_WATCH_MAX);
-	else if (err)
-		diag_add(d, 0, 0, "cannot write the process policy maps: %s",
-			 strerror(-err));
-	return err;
+	if (err) {
+		process_image_free(img);
+		if (err == -ENOSPC)
+			diag_add(d, 0, 0, "ancestor rules have named more than %d distinct "
+				 "binaries since the agent started; restart it to "
+				 "renumber them", ANC_WATCH_MAX);
+		else
+			diag_add(d, 0, 0, "cannot write the process policy maps: %s",
+				 strerror(-err));
+		return err;
+	}
+	process_image_free(st.img[g]);
+	st.img[g] = img;	/* kept: what the tamper check compares with */
+	return 0;
 }
 
 static int prepare_gen(const struct policy *p, __u32 g, struct diags *d)
@@ -500,6 +513,9 @@ static void process_commit(void)
 	guard_set_action(st.skel, st.staged_guard);
 	st.skel->bss->guard_syscalls = st.staged_guard_syscalls;
 	st.staged = false;
+	st.committed = true;
+	st.active = gen_active(&st.gens);
+	st.active_guard = st.staged_guard;
 	keep_only_active();
 }
 
@@ -512,10 +528,53 @@ static void process_abort(void)
 	keep_only_active();
 }
 
+/* The .bss switches the agent wrote (active generation, self-protection
+ * action); put back if changed. Returns the number that differed. */
+static unsigned verify_switches(struct tamper *t)
+{
+	unsigned n = 0;
+
+	if ((st.skel->bss->active_gen & (POLICY_GENS - 1)) != st.active) {
+		__atomic_store_n(&st.skel->bss->active_gen, st.active, __ATOMIC_SEQ_CST);
+		n++;
+	}
+	if (st.skel->bss->guard_action != st.active_guard) {
+		guard_set_action(st.skel, st.active_guard);
+		n++;
+	}
+	if (n) {
+		t->changed += n;
+		snprintf(t->maps + strlen(t->maps), sizeof(t->maps) - strlen(t->maps),
+			 "%sprocess_.bss", *t->maps ? "," : "");
+	}
+	return n;
+}
+
+/* Once a second: the active policy is still what the agent wrote. */
+static void verify_policy(void)
+{
+	struct tamper t = { 0 };
+	int n;
+
+	if (!st.committed || st.staged || !st.img[st.active])
+		return;
+	n = process_maps_verify(&st.maps, st.img[st.active], &t);
+	if (n < 0) {
+		log_warn("cannot verify the process policy maps: %s", strerror(-n));
+		return;
+	}
+	n += verify_switches(&t);
+	if (!n)
+		return;
+	st.tampered += n;
+	process_report_tamper(&t);
+}
+
 /* The generation switched away from is cleared once no program reads it. */
 static void process_tick(void)
 {
 	gen_tick(&st.gens, "process");
+	verify_policy();
 }
 
 void process_losses(struct process_losses *l)
@@ -544,6 +603,7 @@ static void process_stats(struct jbuf *j)
 	jb_ku64(j, "process_table_full", l.proc_map_full);
 	jb_ku64(j, "process_track_lost", l.track_full);
 	jb_kstr(j, "exec_deny_mechanism", st.lsm_active ? "lsm" : "sigkill");
+	jb_ku64(j, "process_tampered", st.tampered);
 }
 
 static void process_prom_losses(struct prom *p)
@@ -578,6 +638,11 @@ static void process_unload(void)
 	}
 	process_bpf__destroy(st.skel);
 	st.skel = NULL;
+	for (int g = 0; g < POLICY_GENS; g++) {
+		process_image_free(st.img[g]);
+		st.img[g] = NULL;
+	}
+	st.committed = false;
 	/* the agent frees the policies next; the sink is the caller's */
 	memset(st.ev.gen_policy, 0, sizeof(st.ev.gen_policy));
 	jb_free(&st.ev.j);
