@@ -510,6 +510,10 @@ static int start(struct daemon *dm)
 	int err;
 
 	err = check_can_load_bpf();
+	/* A second daemon on a busy socket is refused here, before it pins,
+	 * loads or emits anything; clients wait in the backlog until the
+	 * event loop runs. */
+	err = err ?: open_control(dm);
 	if (err)
 		return err;
 	/* before any module loads: they pin under the canonical path */
@@ -533,8 +537,7 @@ static int start(struct daemon *dm)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_debug("process table snapshot of /proc in %.1f ms",
 		  (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
-	err = open_control(dm);
-	err = err ?: watch_policy_file(dm);
+	err = watch_policy_file(dm);
 	return err ?: setup_fds(dm);
 }
 
