@@ -337,8 +337,12 @@ static int add_binary(struct compile *c, const struct strv *s, size_t i,
 	if (dir || v[strlen(v) - 1] == '/') {
 		c->img->hdr.dir_depth = MAX_DIR_DEPTH;
 		err = or_rule(c, PM_BIN_DIR, &id, rule);
-		/* under not: (an allow-list) a link elsewhere is only refused */
-		if (!err && !c->binary_negated)
+		/* Under not: (an allow-list) a link elsewhere is only refused;
+		 * for an allow rule a link elsewhere is the same allowed file,
+		 * so neither needs the walk (warden run's exec allow-list names
+		 * all of /usr/lib/gcc/). */
+		if (!err && !c->binary_negated &&
+		    c->img->hdr.action[rule] != ACT_ALLOW)
 			err = add_prefix_files(c, s, i, PM_BIN_FILE, rule);
 		return err;
 	}
