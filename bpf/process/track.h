@@ -52,8 +52,15 @@ static long parent_step(__u64 i, void *arg)
 	if (exe) {
 		file_id_of(exe, &id);
 		watch_bit(c->pi, &id);
-		if (i < MAX_ANCESTORS)
-			c->pi->anc[i & (MAX_ANCESTORS - 1)] = id;
+		if (i < MAX_ANCESTORS) {
+			__u64 slot = i;
+
+			/* an AND the compiler cannot drop after the check: 6.1's
+			 * verifier loses i's bounds when i is reloaded from the
+			 * stack ("unbounded min value") */
+			asm volatile("%0 &= %1" : "+r"(slot) : "i"(MAX_ANCESTORS - 1));
+			c->pi->anc[slot] = id;
+		}
 	}
 	if (BPF_CORE_READ(p, tgid) <= 1)
 		return 1;
