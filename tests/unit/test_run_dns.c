@@ -30,7 +30,8 @@ static size_t make_query(uint8_t *m, const char *name, const uint8_t *extra,
 	}
 	m[o++] = 0;
 	m[o++] = 0, m[o++] = 1, m[o++] = 0, m[o++] = 1;
-	memcpy(m + o, extra, nextra);
+	if (nextra)
+		memcpy(m + o, extra, nextra);
 	return o + nextra;
 }
 
