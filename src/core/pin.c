@@ -9,8 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
-#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include "lib/log.h"
 #include "lib/safefile.h"
@@ -23,13 +21,6 @@ static char pin_canon[PATH_MAX];
 struct layout_mark {
 	__u32 magic, version;
 };
-
-static bool on_bpffs(int fd)
-{
-	struct statfs st;
-
-	return !fstatfs(fd, &st) && st.f_type == BPF_FS_MAGIC;
-}
 
 /* bpf_obj_get of name in dirfd (the caller checked it is no symlink). */
 static int obj_get_at(int dirfd, const char *name)
@@ -114,7 +105,7 @@ static int open_pin_dir(const char *dir)
 		goto opened;
 	snprintf(tmp, sizeof(tmp), "%s", dir);
 	parent = safe_open_dir(dirname(tmp));
-	if (parent >= 0 && !on_bpffs(parent)) {
+	if (parent >= 0 && !safe_on_bpffs(parent)) {
 		close(parent);
 		log_err("--pin %s: not on a bpf filesystem (mount -t bpf bpf "
 			"/sys/fs/bpf)", dir);
@@ -143,7 +134,7 @@ int pin_setup(const char *dir)
 	if (fd < 0)
 		return fd;
 	err = -EINVAL;
-	if (!on_bpffs(fd))
+	if (!safe_on_bpffs(fd))
 		log_err("--pin %s: not on a bpf filesystem (mount -t bpf bpf "
 			"/sys/fs/bpf)", dir);
 	else if (fstat(fd, &st) || st.st_uid != 0 || (st.st_mode & 022))
@@ -491,7 +482,7 @@ static int open_layout(struct sweep *s, const char *dir, int *parent, char *base
 			 fd == -EINVAL ? "not a pin directory" : safe_why(fd));
 		return fd;
 	}
-	err = !on_bpffs(fd) ? -EXDEV : check_marker(fd);
+	err = !safe_on_bpffs(fd) ? -EXDEV : check_marker(fd);
 	if (err) {
 		snprintf(s->why, s->why_len, "%s: %s; refusing (nothing removed)", dir,
 			 err == -EXDEV ? "not on a bpf filesystem, so nothing warden pinned" :

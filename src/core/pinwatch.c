@@ -113,15 +113,17 @@ static bool restore(struct watched *e)
 	snprintf(base, sizeof(base), "%s", basename(dir));
 	snprintf(dir, sizeof(dir), "%s", e->path);
 	dfd = safe_mkdirs(dirname(dir), 0700);
-	ok = dfd >= 0;
+	/* only ever unlink inside a bpffs directory (pins are nowhere else) */
+	ok = dfd >= 0 && safe_on_bpffs(dfd);
 	if (ok) {
 		LIBBPF_OPTS(bpf_obj_pin_opts, o, .file_flags = BPF_F_PATH_FD,
 			    .path_fd = dfd);
 
 		unlinkat(dfd, base, 0);	/* another object planted there */
 		ok = bpf_obj_pin_opts(fd, base, &o) == 0;
-		close(dfd);
 	}
+	if (dfd >= 0)
+		close(dfd);
 	close(fd);
 	return ok && learn(e);
 }
