@@ -113,7 +113,7 @@ static void emit_policy_event(const char *status, const struct policy *p,
 			jb_str(&j, d->v[i].msg);
 		jb_arr_close(&j);
 	}
-	output_emit(&j, NULL);
+	output_emit(&j);
 	jb_free(&j);
 }
 
@@ -269,7 +269,7 @@ static void emit_stats(struct daemon *dm, bool final)
 	jb_ku64(&j, "output_write_failed", out.failed);
 	agent_stats_json(&dm->agent, &j);
 	jb_ku64(&j, "lost_total", lost);
-	output_emit(&j, NULL);
+	output_emit(&j);
 	jb_free(&j);
 	output_flush();
 }

@@ -19,7 +19,7 @@ void tamper_event(const char *key, const char *what, bool restored)
 	jb_kstr(&j, "rule", "self-protection");
 	jb_kstr(&j, key, what);
 	jb_kbool(&j, "restored", restored);
-	output_emit(&j, text);
+	output_emit(&j);
 	jb_free(&j);
 	output_flush();
 }

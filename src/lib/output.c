@@ -387,7 +387,7 @@ void output_begin(struct jbuf *j, const char *type, uint64_t boot_ns)
 	jb_ku64(j, "schema_version", OUTPUT_SCHEMA_VERSION);
 }
 
-void output_emit(struct jbuf *j, const char *unused)
+void output_emit(struct jbuf *j)
 {
 	static char text[16384];
 

@@ -70,9 +70,9 @@ void output_sync_clock(void);
 /* Start an event object: {"time": "...", "type": type, "schema_version" */
 void output_begin(struct jbuf *j, const char *type, uint64_t boot_ns);
 /* Finish j (closing the object) and write it as one line; in text mode
- * its text form (lib/evtext.h). The second argument, a module's own text
- * line, is no longer used (every type's text now comes from its JSON). */
-void output_emit(struct jbuf *j, const char *unused);
+ * its text form, made from the JSON (lib/evtext.h), the same for every
+ * type. */
+void output_emit(struct jbuf *j);
 
 /* Container fields from a cgroup path (see cgroup.h); returns the id. */
 const char *output_container(struct jbuf *j, const char *cgroup_path, char *cid);

@@ -236,39 +236,6 @@ static void json_event(struct jbuf *j, const struct process_event *ev,
 	json_rule(j, ev, p);
 }
 
-static void text_event(char *buf, size_t len, const struct process_event *ev,
-		       const struct ev_strings *s, const char *binary,
-		       const struct policy *p)
-{
-	char args[512] = "";
-
-	for (size_t i = 0; i < s->args_len && i < 200; i++)
-		args[i] = s->args[i] ? s->args[i] : ' ';
-	args[s->args_len < 200 ? s->args_len : 200] = '\0';
-	snprintf(buf, len, "%-7s pid=%u ppid=%u uid=%u ", type_name(ev->type),
-		 ev->pid, ev->ppid, ev->uid);
-	text_escape(buf, len, binary ? binary : "?", binary ? strlen(binary) : 1);
-	if (ev->type == EV_EXEC) {
-		strncat(buf, " ", len - strlen(buf) - 1);
-		text_escape(buf, len, args, strlen(args));
-	}
-	if (ev->type == EV_SYSCALL)
-		snprintf(buf + strlen(buf), len - strlen(buf), " syscall=%s",
-			 syscall_name(ev->syscall_nr) ?: "?");
-	if (ev->type == EV_EXIT)
-		snprintf(buf + strlen(buf), len - strlen(buf), " status=%d",
-			 ev->exit_code);
-	if (ev->type == EV_SIGNAL)
-		snprintf(buf + strlen(buf), len - strlen(buf), " signal=%s",
-			 sigabbrev_np(ev->exit_code) ?: "?");
-	if (ev->flags & EVF_GUARD)
-		snprintf(buf + strlen(buf), len - strlen(buf),
-			 " rule=self-protection action=%s", action_name(ev->action));
-	if (ev->rule && p && ev->rule <= p->nrules)
-		snprintf(buf + strlen(buf), len - strlen(buf), " rule=%s action=%s",
-			 p->rules[ev->rule - 1].name, action_name(ev->action));
-}
-
 /* Keep the user-space table in step with the kernel's. */
 static const char *track(const struct process_event *ev,
 			 const struct ev_strings *s)
@@ -320,7 +287,6 @@ int process_event_cb(void *ctx, void *data, size_t size)
 	const struct process_event *ev = data;
 	const struct policy *p;
 	struct ev_strings s;
-	char text[1024];
 	const char *binary;
 
 	if (!split_event(ev, size, &s))
@@ -340,9 +306,6 @@ int process_event_cb(void *ctx, void *data, size_t size)
 	}
 	p = policy_of(e, ev->gen);
 	json_event(&e->j, ev, &s, binary, p);
-	text[0] = '\0';
-	if (out.fmt == FMT_TEXT)
-		text_event(text, sizeof(text), ev, &s, binary, p);
-	output_emit(&e->j, text);
+	output_emit(&e->j);
 	return 0;
 }

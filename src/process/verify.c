@@ -178,7 +178,7 @@ void process_report_tamper(const struct tamper *t)
 	jb_ku64(&j, "deleted", t->missing);
 	jb_ku64(&j, "added", t->added);
 	jb_kbool(&j, "restored", true);
-	output_emit(&j, text);
+	output_emit(&j);
 	jb_free(&j);
 	output_flush();
 }
