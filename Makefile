@@ -21,9 +21,12 @@ VMLINUX_DIR := $(BUILD)/vmlinux
 endif
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
             -Wno-unused-function -I$(VMLINUX_DIR) -Ibpf -Iinclude -MMD -MP
-LDLIBS   := -lbpf -lelf -lz -lyaml
+# libmicrohttpd serves --metrics; the static build (the qemu kernel
+# matrix) goes without it rather than pull in gnutls.
+LDLIBS   := -lbpf -lelf -lz -lyaml $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread
 ifneq ($(STATIC),)
 LDFLAGS  += -static
+CFLAGS   += -DWARDEN_NO_METRICS
 LDLIBS   := -l:libbpf.a -l:libelf.a -l:libz.a -l:libzstd.a -l:libyaml.a
 endif
 # UB aborts rather than printing and carrying on, so a test notices it.
@@ -113,9 +116,12 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(LIB_OBJS)
 
 fuzz-build: $(FUZZ_BINS)
 
+# Libraries a helper needs beyond libc (liburing-dev: scripts/setup.sh).
+HELPER_LIBS_uring_file := -luring
+
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(BUILD)/helpers
-	$(CC) -O2 -Wall $< -o $@
+	$(CC) -O2 -Wall $< -o $@ $(HELPER_LIBS_$*)
 
 unit: $(UNIT_BINS)
 	tests/unit/run.sh $(UNIT_BINS)
@@ -172,9 +178,14 @@ install: $(BUILD)/warden $(MANS)
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		packaging/warden.service.in > $(DESTDIR)$(UNITDIR)/warden.service
 	install -D -m 0644 packaging/warden.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/warden
-	@# the policy is the operator's once installed: never overwritten
+	@# the policy and the options are the operator's once installed:
+	@# never overwritten
 	[ -e $(DESTDIR)$(SYSCONFDIR)/warden/policy.yaml ] || \
 		install -D -m 0644 packaging/policy.yaml $(DESTDIR)$(SYSCONFDIR)/warden/policy.yaml
+	[ -e $(DESTDIR)$(SYSCONFDIR)/warden/warden.yaml ] || \
+		{ sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' packaging/warden.yaml.in > \
+		$(DESTDIR)$(SYSCONFDIR)/warden/warden.yaml && \
+		chmod 0644 $(DESTDIR)$(SYSCONFDIR)/warden/warden.yaml; }
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/warden $(DESTDIR)$(MANDIR)/man8/warden.8 \
@@ -182,6 +193,9 @@ uninstall:
 		$(DESTDIR)$(UNITDIR)/warden.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/warden
 	! cmp -s packaging/policy.yaml $(DESTDIR)$(SYSCONFDIR)/warden/policy.yaml || \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/warden/policy.yaml
+	! sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' packaging/warden.yaml.in | \
+		cmp -s - $(DESTDIR)$(SYSCONFDIR)/warden/warden.yaml || \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/warden/warden.yaml
 	rmdir $(DESTDIR)$(SYSCONFDIR)/warden 2>/dev/null || true
 
 # A .deb from a staged `make install` and packaging/deb/ (maintainer

@@ -12,7 +12,8 @@
 #
 # Then warden alone: event throughput and loss at overload, peak RSS with
 # 1,000,000 ingress prefixes, and the standalone bench/ingress.sh,
-# bench/egress.sh and bench/run_build.sh, whose tables are appended.
+# bench/egress.sh, bench/run_build.sh and bench/syscall_path.sh, whose
+# tables are appended.
 # Needs root (BPF, auditd, netns).  Raw data and logs go to bench/out/.
 set -euo pipefail
 
@@ -381,6 +382,7 @@ run_extras() {
 	run_extra ingress "$BENCH_DIR/ingress.sh"
 	run_extra egress "$BENCH_DIR/egress.sh" "$N_CONNECT" "$EXTRA_RUNS"
 	run_extra run_build "$BENCH_DIR/run_build.sh" "$EXTRA_RUNS" "$BUILD_FILES"
+	run_extra syscall_path "$BENCH_DIR/syscall_path.sh" "$EXTRA_RUNS"
 }
 
 # ---- report ---------------------------------------------------------------

@@ -51,10 +51,15 @@ apt-get update -qq
 
 # go-md2man: man pages (make man); dpkg-dev: dpkg-shlibdeps for make deb;
 # man-db, logrotate: test_install.sh checks `man warden` and the rotation config.
+# libmicrohttpd-dev: the --metrics HTTP server; prometheus: test_metrics.sh
+# scrapes it with the real thing (curl queries both); rsyslog: test_logs.sh
+# receives syslog output. liburing-dev: the io_uring attacker helper
+# (tests/helpers/uring_file.c).
 base_pkgs=(make gcc clang llvm pkg-config libelf-dev zlib1g-dev libzstd-dev
 	libyaml-dev libcmocka-dev iproute2 python3 util-linux procps
 	dnsmasq-base netcat-openbsd strace libclang-rt-14-dev valgrind
-	go-md2man man-db dpkg-dev logrotate)
+	go-md2man man-db dpkg-dev logrotate libmicrohttpd-dev prometheus rsyslog curl
+	liburing-dev)
 # docker.io, busybox-static: tests/integration/test_containers.sh runs real
 # containers (its own dockerd, an image imported from busybox, no registry)
 ctr_pkgs=(docker.io busybox-static)

@@ -5,8 +5,9 @@
  *
  * cgroup/connect4/6 see TCP, UDP and ping-socket connects (TCP fast open
  * too: it goes through the same pre_connect); cgroup/sendmsg4/6 see UDP
- * datagrams sent with an address. Raw and packet sockets have no address
- * hook, so cgroup/sock_create reports (or refuses) their creation. The
+ * datagrams sent with an address. Raw, packet and UDP-Lite sockets have
+ * no (or no connected) address hook, so cgroup/sock_create reports (or
+ * refuses) their creation. The
  * sock:inet_sock_set_state tracepoint gives each TCP connect its outcome.
  *
  * Returning 0 from a sock_addr program makes the syscall fail with EPERM. */
@@ -27,6 +28,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define SOCK_RAW	3
 #define IPPROTO_ICMP	1
 #define IPPROTO_ICMPV6	58
+#define IPPROTO_UDPLITE	136
 #define TCP_ESTABLISHED	1
 #define TCP_SYN_SENT	2
 #define TCP_CLOSE	7
@@ -417,7 +419,9 @@ int egress_sendmsg6(struct bpf_sock_addr *ctx)
 
 /* Raw, packet and ping sockets can send without any address hook seeing
  * it (ping's sendto, raw's sendto, packet's sendto), so their creation is
- * what the policy decides on. */
+ * what the policy decides on. So can UDP-Lite: its proto has no
+ * pre_connect (connect4/6 never run) and udp_sendmsg runs the sendmsg
+ * hooks only for unconnected sends, so connect() + send() goes unseen. */
 SEC("cgroup/sock_create")
 int egress_sock_create(struct bpf_sock *sk)
 {
@@ -425,7 +429,8 @@ int egress_sock_create(struct bpf_sock *sk)
 	struct egress_config *cf = bpf_map_lookup_elem(&egr_config, &gen);
 	struct attempt a = {};
 	bool raw = sk->type == SOCK_RAW || sk->family == AF_PACKET ||
-		   sk->protocol == IPPROTO_ICMP || sk->protocol == IPPROTO_ICMPV6;
+		   sk->protocol == IPPROTO_ICMP || sk->protocol == IPPROTO_ICMPV6 ||
+		   sk->protocol == IPPROTO_UDPLITE;
 
 	if (!cf || !raw || cf->raw_action == VERDICT_NONE)
 		return ALLOW;

@@ -19,9 +19,12 @@ struct emit_args {
 	bool with_args;
 	bool track_only;	/* header only, not printed */
 	bool guard;		/* self-protection */
+	bool compat;		/* came through the ia32 entry */
 	__u8 mechanism;
 	const struct path *tpath;	/* EV_FILE: the file, or its directory */
 	struct dentry *tname;		/* ... and then this name in it */
+	const char *tstr;		/* EV_FILE: a path as given (io_uring) */
+	bool uring;			/* EV_FILE from io_uring: nr = opcode */
 };
 
 static __always_inline __u32 copy_path(struct process_event *ev, __u32 pos,
@@ -72,6 +75,19 @@ static __always_inline __u32 copy_cgroup(struct process_event *ev, __u32 pos,
 	if (trunc)
 		ev->flags |= EVF_CG_TRUNC;
 	return pos + n;
+}
+
+/* A kernel string (a path as the caller gave it). */
+static __always_inline __u32 copy_kstr(struct process_event *ev, __u32 pos,
+				       const char *str, __u16 *len)
+{
+	long n = bpf_probe_read_kernel_str(&ev->data[pos & DATA_MASK],
+					   PATH_MAX_LEN, str);
+
+	if (n <= 1)
+		return pos;
+	*len = (n - 1) & PATH_MASK;
+	return pos + *len;
 }
 
 /* "/name" after the path just copied (a file about to be created). */
@@ -139,8 +155,12 @@ static __always_inline void emit(const struct emit_args *a)
 	fill_header(ev, a);
 	if (a->guard)
 		ev->flags |= EVF_GUARD;
+	if (a->compat)
+		ev->flags |= EVF_COMPAT;
 	if (a->track_only)
 		ev->flags |= EVF_TRACK_ONLY;
+	if (a->uring)
+		ev->flags |= EVF_URING;
 	if (a->file) {
 		struct file *f = a->file;
 
@@ -151,6 +171,8 @@ static __always_inline void emit(const struct emit_args *a)
 		pos = copy_path(ev, pos, a->tpath, s, &ev->path_len, EVF_PATH_TRUNC);
 		pos = append_name(ev, pos, a->tname);
 	}
+	if (a->tstr)
+		pos = copy_kstr(ev, pos, a->tstr, &ev->path_len);
 	if (a->track_only)
 		goto out;	/* the binary is all the process table needs */
 	if (a->with_args) {

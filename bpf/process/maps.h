@@ -15,8 +15,12 @@ volatile __u32 active_gen;
 volatile __u8 guard_action;
 volatile __u32 guard_pin_len;
 volatile char guard_pin[GUARD_PATH_LEN];
+/* self_protection_syscalls: on (the ia32 entry checks guarded calls) */
+volatile __u8 guard_syscalls;
 /* Set at load: the agent's own tgid, never killed by its own rules. */
 const volatile __u32 agent_tgid = 0;
+/* Set at load: the native numbers of clone and clone3 (unshare rules). */
+const volatile __u32 nr_clone = -1, nr_clone3 = -1;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -30,6 +34,7 @@ struct {
 	__type(value, __u64);
 } proc_losses SEC(".maps");
 
+/* Sized at load from pid_max and threads-max (src/process/process.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
@@ -68,6 +73,23 @@ RULE_MAP(proc_pid, struct num_key, 16384);
 RULE_MAP(proc_uid, struct num_key, 16384);
 RULE_MAP(proc_cgroup, struct num_key, 16384);
 
+/* Ancestor rules without a depth limit: each binary an ancestor rule
+ * names (key gen 0) -> its watch index; the rules of each watched binary
+ * per generation (key gen * ANC_WATCH_MAX + index). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ANC_WATCH_MAX);
+	__type(key, struct file_id);
+	__type(value, __u32);
+} proc_anc_watch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, POLICY_GENS * ANC_WATCH_MAX);
+	__type(key, __u32);
+	__type(value, struct rule_bits);
+} proc_anc_rules SEC(".maps");
+
 /* rules naming each syscall: key = gen * SYSCALL_SLOTS + nr */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -75,6 +97,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct rule_bits);
 } proc_syscall SEC(".maps");
+
+/* ia32 syscall number -> struct sys32_info, filled once at load */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYSCALL_SLOTS);
+	__type(key, __u32);
+	__type(value, struct sys32_info);
+} proc_sys32 SEC(".maps");
 
 /* enum guard_kind for each syscall number the self-protection watches */
 struct {
@@ -107,6 +137,8 @@ struct scratch {
 	struct dirent_key dirent;
 	struct rule_bits target;	/* file rules the opened file satisfies */
 	char guard_path[GUARD_PATH_LEN];
+	struct rule_bits cand;		/* syscall rules a call is a candidate for */
+	struct proc_info tmp_pi;	/* built from the task (table full: kept here) */
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

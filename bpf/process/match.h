@@ -104,6 +104,31 @@ static long anc_step(__u64 i, void *arg)
 	return 0;
 }
 
+/* The rules of each watched binary the process descends from: bit n of
+ * anc_watch per step, in one loop with a trivial body (the verifier walks
+ * a loop's body at each call site, and an inner loop over set bits at
+ * every one of its iterations), up to the last word with a bit set. */
+static long watch_bit_step(__u64 n, void *arg)
+{
+	struct anc_step_ctx *c = arg;
+	__u64 w = c->pi->anc_watch[(n / 64) & (ANC_WATCH_WORDS - 1)];
+	__u32 key = c->gen * ANC_WATCH_MAX + (n & (ANC_WATCH_MAX - 1));
+
+	if ((w >> (n % 64)) & 1)
+		lookup_or(&proc_anc_rules, &key, c->acc);
+	return 0;
+}
+
+static __always_inline __u32 watch_span(const struct proc_info *pi)
+{
+	__u32 n = 0;
+
+	for (int i = 0; i < ANC_WATCH_WORDS; i++)
+		if (pi->anc_watch[i])
+			n = (i + 1) * 64;
+	return n;
+}
+
 /* before_exec: the process is about to replace its image (LSM hook), so
  * its current image counts as the nearest ancestor of the new one. */
 static __always_inline void ancestor_bits(struct proc_info *pi, __u32 gen,
@@ -117,6 +142,7 @@ static __always_inline void ancestor_bits(struct proc_info *pi, __u32 gen,
 		lookup_or(&proc_ancestor, &id, acc);
 	}
 	bpf_loop(MAX_ANCESTORS, anc_step, &c, 0);
+	bpf_loop(watch_span(pi), watch_bit_step, &c, 0);
 }
 
 /* Index of the first rule in cand that the process satisfies, or -1. */

@@ -11,8 +11,9 @@
  * One header per concern: maps.h (globals and maps), paths.h (naming
  * files and cgroups), track.h (the process table), match.h (rules),
  * emit.h (events), guard.h (self-protection), files.h (file rules),
- * nspath.h (paths as a container sees them), container.h (which cgroups
- * are containers, which processes their workload). */
+ * uring.h (file rules for io_uring), nspath.h (paths as a container
+ * sees them), container.h (which cgroups are containers, which processes
+ * their workload). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -22,7 +23,9 @@
 #include "process/match.h"
 #include "process/emit.h"
 #include "process/guard.h"
+#include "process/syscalls.h"
 #include "process/files.h"
+#include "process/uring.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -112,31 +115,31 @@ int BPF_PROG(on_cgroup_rmdir, struct cgroup *cg, const char *path)
 	return 0;
 }
 
-/* Attached by user space only to the sys_enter_* tracepoints of syscalls
- * the policy names, so every other syscall costs nothing. */
-SEC("tracepoint")
-int on_syscall(struct syscall_trace_enter *ctx)
+/* A syscall some rule names: nr is the native (64-bit) number, whichever
+ * entry the call came through; args are its arguments. */
+static __always_inline void syscall_decide(struct task_struct *t, __u32 nr,
+					   const unsigned long *args,
+					   bool compat)
 {
 	struct emit_args a = { .type = EV_SYSCALL, .rule = -1 };
-	struct task_struct *t = bpf_get_current_task_btf();
-	__u32 nr = ctx->nr, key;
 	struct rule_bits *cand;
 	struct policy_hdr *ph;
 	struct proc_info *pi;
 
 	ph = current_policy(&a.gen);
 	if (!ph || nr >= SYSCALL_SLOTS)
-		return 0;
-	key = a.gen * SYSCALL_SLOTS + nr;
-	cand = bpf_map_lookup_elem(&proc_syscall, &key);
+		return;
+	cand = syscall_cands(a.gen, nr, args);
+	if (!cand)
+		return;
 	pi = proc_get(t);
-	if (!cand || !pi)
-		return 0;
+	if (!pi)
+		return;
 	a.task = t;
 	a.file = task_exe(t);
 	a.rule = match_rules(t, a.file, pi, a.gen, ph, cand, false);
 	if (a.rule < 0)
-		return 0;
+		return;
 	a.action = enforce(ph, a.rule, BPF_CORE_READ(t, tgid));
 	if (a.action == ACT_KILL || a.action == ACT_DENY)
 		a.mechanism = MECH_SIGKILL_TP;
@@ -144,8 +147,20 @@ int on_syscall(struct syscall_trace_enter *ctx)
 		a.pi = pi;
 		a.syscall_nr = nr;
 		a.with_args = true;
+		a.compat = compat;
 		emit(&a);
 	}
+}
+
+/* Attached by user space only to the sys_enter_* tracepoints of syscalls
+ * the policy names, so every other syscall costs nothing. */
+SEC("tracepoint")
+int on_syscall(struct syscall_trace_enter *ctx)
+{
+	unsigned long args[6];
+
+	tp_args(ctx, args);
+	syscall_decide(bpf_get_current_task_btf(), ctx->nr, args, false);
 	return 0;
 }
 
@@ -179,35 +194,65 @@ int BPF_PROG(deny_exec, struct linux_binprm *bprm, int ret)
 	return -1;	/* -EPERM */
 }
 
-/* Attached to the syscalls in proc_guard_nr: signals or ptrace aimed at
- * the agent, loading BPF or kernel code, removing the agent's pins. A
- * watched process cannot stop root from doing these, but it cannot do
- * them unseen, and the policy may kill it first. */
-SEC("tracepoint")
-int on_guard(struct syscall_trace_enter *ctx)
+/* Self-protection through syscalls (self_protection_syscalls: on): ptrace
+ * or process_vm_* on the agent, loading BPF or kernel code, removing the
+ * agent's pins. A watched process cannot stop root from doing these, but
+ * it cannot do them unseen, and the policy may kill it first. */
+static __always_inline void guard_decide(struct task_struct *t, __u32 nr,
+					 const unsigned long *args, bool compat)
 {
 	struct emit_args a = { .type = EV_SYSCALL, .rule = -1, .guard = true,
-			       .with_args = true };
-	struct task_struct *t = bpf_get_current_task_btf();
-	__u32 nr = ctx->nr;
+			       .with_args = true, .compat = compat };
 	__u8 act = guard_action;
 
 	if (act == ACT_NONE || BPF_CORE_READ(t, tgid) == agent_tgid ||
-	    !guarded_call_touches_agent(ctx, nr))
+	    !guarded_call_touches_agent(args, nr))
+		return;
+	guard_report(&a, t, act, nr);
+}
+
+/* Attached only with self_protection_syscalls: on, to the syscalls in
+ * proc_guard_nr: each puts every syscall of every task on the slow path. */
+SEC("tracepoint")
+int on_guard(struct syscall_trace_enter *ctx)
+{
+	unsigned long args[6];
+
+	tp_args(ctx, args);
+	guard_decide(bpf_get_current_task_btf(), ctx->nr, args, false);
+	return 0;
+}
+
+/* Signals aimed at the agent (kill, tkill, tgkill, pidfd_send_signal,
+ * rt_sigqueueinfo, a process group's signal, through any syscall entry):
+ * reported, and the sender killed with self_protection: kill. Off the
+ * syscall path: it runs only when a signal is generated. Only signals a
+ * process sent: the kernel's own (SIGCHLD, a terminal's SIGINT, the OOM
+ * killer) have si_code > 0 or come as SEND_SIG_PRIV, except the SIGSTOP
+ * of PTRACE_ATTACH; init may manage the agent as a service; an agent
+ * already exiting (reaped later) is not attacked. Sent after
+ * the permission check, so an attempt the kernel refused is not
+ * reported. */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(on_signal, int sig, struct kernel_siginfo *info,
+	     struct task_struct *task, int group, int result)
+{
+	struct emit_args a = { .type = EV_SIGNAL, .rule = -1, .guard = true,
+			       .with_args = true, .exit_code = sig };
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u32 sender = t->tgid;
+	__u8 act = guard_action;
+
+	if (act == ACT_NONE || task->tgid != agent_tgid ||
+	    sender == agent_tgid || sender <= 1 || (t->flags & PF_KTHREAD))
 		return 0;
-	if (act == ACT_KILL) {
-		bpf_send_signal(SIGKILL);
-		a.mechanism = MECH_SIGKILL_TP;
-	}
-	a.pi = proc_get(t);
-	if (a.pi && guard_reported(a.pi, t, nr))
+	if (task->flags & PF_EXITING)	/* a signal to a dying agent hurts nothing */
 		return 0;
-	current_policy(&a.gen);
-	a.task = t;
-	a.file = task_exe(t);
-	a.action = act;
-	a.syscall_nr = nr;
-	emit(&a);
+	if ((unsigned long)info == SEND_SIG_PRIV && sig != SIGSTOP)
+		return 0;
+	if ((unsigned long)info > SEND_SIG_PRIV && BPF_CORE_READ(info, si_code) > 0)
+		return 0;
+	guard_report(&a, t, act, GUARD_SIGNAL_NR(sig));
 	return 0;
 }
 
@@ -264,25 +309,82 @@ int BPF_PROG(deny_file_unlink, const struct path *dir, struct dentry *dentry,
 /* Without LSM: after an open succeeded, look at the file it returned. The
  * process dies before it returns to user space, so it never reads or
  * writes through the descriptor; a create or truncate has happened. */
-SEC("tracepoint")
-int on_open_exit(struct syscall_trace_exit *ctx)
+static __always_inline void open_exit_decide(struct task_struct *t, long fd)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-	long fd = ctx->ret;
 	struct file **fds, *f;
 	unsigned int max;
 	struct path p;
 
 	if (fd < 0)
-		return 0;
+		return;
 	max = BPF_CORE_READ(t, files, fdt, max_fds);
 	if (fd >= max)
-		return 0;
+		return;
 	fds = BPF_CORE_READ(t, files, fdt, fd);
 	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
-		return 0;
+		return;
 	bpf_core_read(&p, sizeof(p), &f->f_path);
 	file_decide(&p, false, p.dentry,
 		    BPF_CORE_READ(f, f_mode) & FMODE_WRITE_BIT, MECH_SIGKILL_TP);
+}
+
+SEC("tracepoint")
+int on_open_exit(struct syscall_trace_exit *ctx)
+{
+	open_exit_decide(bpf_get_current_task_btf(), ctx->ret);
+	return 0;
+}
+
+/* The ia32 entry (`int 0x80` from a 64-bit process, or a 32-bit one):
+ * syscalls:sys_enter_* do not fire for it, the raw sys_enter does, for
+ * every syscall, with the ia32 number. Attached only while a policy has
+ * syscall rules (or self_protection_syscalls: on), when every syscall is
+ * on the slow path anyway; one array lookup for native calls. */
+static __always_inline struct sys32_info *compat_call(struct task_struct *t,
+						      __u32 nr32)
+{
+	struct sys32_info *m;
+
+	if (!task_compat(t))
+		return NULL;
+	m = bpf_map_lookup_elem(&proc_sys32, &nr32);
+	return m && m->native1 ? m : NULL;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys32_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct sys32_info *m = compat_call(t, id);
+	unsigned long args[6];
+	__u32 nr;
+
+	if (!m)
+		return 0;
+	nr = m->native1 - 1;
+	compat_args(regs, args);
+	syscall_decide(t, nr, args, true);
+	if (guard_syscalls)
+		guard_decide(t, nr, args, true);
+	return 0;
+}
+
+/* ... and the open family's return, for file rules without LSM. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys32_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct sys32_info *m = compat_call(t, BPF_CORE_READ(regs, orig_ax));
+
+	if (m && (m->flags & SYS32_OPEN))
+		open_exit_decide(t, ret);
+	return 0;
+}
+
+/* Without LSM: ring operations that reach a file by path (uring.h). */
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(on_uring_submit, struct io_kiocb *req)
+{
+	uring_decide(req);
 	return 0;
 }

@@ -21,6 +21,20 @@ static __always_inline struct file *task_exe(struct task_struct *t)
 	return BPF_CORE_READ(t, mm, exe_file);
 }
 
+/* If the binary id is watched by an ancestor rule, pi descends from it. */
+static __always_inline void watch_bit(struct proc_info *pi,
+				      const struct file_id *id)
+{
+	struct file_id k = *id;
+	__u32 *idx;
+
+	k.gen = 0;
+	idx = bpf_map_lookup_elem(&proc_anc_watch, &k);
+	if (idx)
+		pi->anc_watch[(*idx / 64) & (ANC_WATCH_WORDS - 1)] |=
+			1ULL << (*idx % 64);
+}
+
 struct parent_step_ctx {
 	struct task_struct *p;
 	struct proc_info *pi;
@@ -30,25 +44,36 @@ static long parent_step(__u64 i, void *arg)
 {
 	struct parent_step_ctx *c = arg;
 	struct task_struct *p = c->p;
+	struct file_id id;
 	struct file *exe;
 
-	if (!p || i >= MAX_ANCESTORS)
+	if (!p)
 		return 1;
 	exe = task_exe(p);
-	if (exe)
-		file_id_of(exe, &c->pi->anc[i]);
+	if (exe) {
+		file_id_of(exe, &id);
+		watch_bit(c->pi, &id);
+		if (i < MAX_ANCESTORS) {
+			__u64 slot = i;
+
+			/* an AND the compiler cannot drop after the check: 6.1's
+			 * verifier loses i's bounds when i is reloaded from the
+			 * stack ("unbounded min value") */
+			asm volatile("%0 &= %1" : "+r"(slot) : "i"(MAX_ANCESTORS - 1));
+			c->pi->anc[slot] = id;
+		}
+	}
 	if (BPF_CORE_READ(p, tgid) <= 1)
 		return 1;
 	c->p = BPF_CORE_READ(p, real_parent);
 	return 0;
 }
 
-/* proc_from_task builds the entry in the scratch path buffer. */
-_Static_assert(sizeof(struct proc_info) <= sizeof(((struct scratch *)0)->path),
-	       "proc_info fits the scratch path");
-
 /* Build an entry for a process the table missed (it started before the
- * agent): identity from the task, ancestry from the live parent chain. */
+ * agent, or the table was full): identity from the task, ancestry from
+ * the live parent chain. When the table is full the entry stays in the
+ * per-CPU scratch for this one decision: rules are still decided (fail
+ * closed), from the live chain, and the miss is counted. */
 static __always_inline struct proc_info *proc_from_task(struct task_struct *t)
 {
 	struct parent_step_ctx c;
@@ -59,7 +84,7 @@ static __always_inline struct proc_info *proc_from_task(struct task_struct *t)
 
 	if (!s)
 		return NULL;
-	pi = (struct proc_info *)s->path;	/* scratch, copied below */
+	pi = &s->tmp_pi;	/* copied into the table below */
 	__builtin_memset(pi, 0, sizeof(*pi));
 	pi->exec_ktime = start_id(t);
 	parent = BPF_CORE_READ(t, real_parent);
@@ -69,11 +94,16 @@ static __always_inline struct proc_info *proc_from_task(struct task_struct *t)
 	pi->parent_exec_ktime = start_id(parent);
 	if (task_exe(t))
 		file_id_of(task_exe(t), &pi->self);
-	bpf_loop(MAX_ANCESTORS, parent_step, &c, 0);
+	bpf_loop(ANC_WALK_MAX, parent_step, &c, 0);
 	ctr_track(pi, t);
 	if (bpf_map_update_elem(&proc_table, &tgid, pi, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(&proc_table, &tgid))
+	    !bpf_map_lookup_elem(&proc_table, &tgid)) {
+		/* full: this CPU's overflow entry, for this decision only (one
+		 * map, so the verifier sees one kind of pointer) */
 		count_loss(LOSS_PROC_MAP_FULL);
+		tgid = PROC_OVERFLOW_KEY + bpf_get_smp_processor_id();
+		bpf_map_update_elem(&proc_table, &tgid, pi, BPF_EXIST);
+	}
 	return bpf_map_lookup_elem(&proc_table, &tgid);
 }
 
@@ -87,9 +117,13 @@ static __always_inline struct proc_info *proc_get(struct task_struct *t)
 
 /* At exec: the image this process ran until now becomes its nearest
  * ancestor (a fork child's self equals its parent's, so it is pushed
- * once), and f the image it runs. */
+ * once), and f the image it runs. Its watch bit is kept however many
+ * execs follow; anc[] keeps the nearest 16 for binaries watched only by a
+ * later policy. */
 static __always_inline void proc_exec(struct proc_info *pi, struct file *f)
 {
+	if (pi->self.ino)
+		watch_bit(pi, &pi->self);
 	if (pi->self.ino && (pi->self.ino != pi->anc[0].ino ||
 			     pi->self.dev != pi->anc[0].dev)) {
 		for (int i = MAX_ANCESTORS - 1; i > 0; i--)

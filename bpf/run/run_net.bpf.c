@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Egress allow-list of one `warden run`: attached to the run's cgroup only
- * (connect4/6, sendmsg4/6, recvmsg4/6). Destinations in run_allow4/run_allow6 pass;
- * others fail with EPERM (enforce) or pass and are reported (audit). DNS
- * (UDP port 53) is rewritten to warden's proxy on loopback, which adds the
- * answers for allowed names to run_allow4/run_allow6 before replying; recvmsg
- * rewrites the reply's source back so resolvers accept it. */
+/* The network of one `warden run`: attached to the run's cgroup only.
+ *
+ * - connect4/6, sendmsg4/6: destinations in run_allow4/run_allow6 (and
+ *   not expired) pass; others fail with EPERM (enforce) or pass and are
+ *   reported (audit).
+ * - DNS: UDP port 53 to one of the resolvers warden uses (run_resolv4/6)
+ *   is rewritten to warden's proxy on loopback, which resolves the name
+ *   itself and opens the answer's addresses for their TTL; recvmsg4/6
+ *   rewrite the reply's source back so resolvers accept it. Any other
+ *   DNS traffic (port 53 elsewhere, TCP 53, port 853 = DoT/DoQ) is a
+ *   bypass: refused (enforce) or reported (audit), before the allow-list.
+ * - sock_create: raw, ICMP, UDP-Lite, SCTP, MPTCP and other non-TCP/UDP
+ *   inet sockets are refused unless the policy allows their kind (the
+ *   address hooks do not see all of them: UDP-Lite connect + send passed). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -12,20 +20,30 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define AF_INET_T 2
+#define AF_INET6_T 10
+#define SOCK_STREAM_T 1
 #define SOCK_DGRAM_T 2
+#define SOCK_RAW_T 3
+#define IPPROTO_ICMP_T 1
 #define IPPROTO_TCP_T 6
 #define IPPROTO_UDP_T 17
+#define IPPROTO_ICMPV6_T 58
+#define IPPROTO_SCTP_T 132
+#define IPPROTO_UDPLITE_T 136
+#define IPPROTO_MPTCP_T 262
 
 const volatile __u8 enforce = 1;
 const volatile __u8 redirect_dns = 0;
 const volatile __u16 proxy_port4 = 0;	/* network order; 0 = none */
 const volatile __u16 proxy_port6 = 0;
+const volatile __u32 sock_allow = 0;	/* bits of enum sock_kind */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 65536);
 	__type(key, struct lpm4);
-	__type(value, __u8);
+	__type(value, __u64);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } run_allow4 SEC(".maps");
 
@@ -33,16 +51,16 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 65536);
 	__type(key, struct lpm6);
-	__type(value, __u8);
+	__type(value, __u64);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } run_allow6 SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct dns_dest);
-} run_dns_up SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16);
+	__type(key, struct resolver_key);
+	__type(value, __u8);
+} run_resolv SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -63,8 +81,7 @@ struct {
 	__type(value, __u64);
 } run_lost SEC(".maps");
 
-static void report(__u32 family, const void *addr, __u16 port_be,
-		   __u32 type, __u8 verdict)
+static __always_inline struct net_event *reserve(void)
 {
 	struct net_event *e = bpf_ringbuf_reserve(&run_events, sizeof(*e), 0);
 	__u32 zero = 0;
@@ -74,25 +91,41 @@ static void report(__u32 family, const void *addr, __u16 port_be,
 
 		if (lost)
 			__sync_fetch_and_add(lost, 1);
-		return;
+		return NULL;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->pid = bpf_get_current_pid_tgid() >> 32;
+	return e;
+}
+
+static __always_inline void report(__u8 kind, __u32 family, const void *addr, __u16 port_be,
+		   __u32 protocol, __u8 verdict)
+{
+	struct net_event *e = reserve();
+
+	if (!e)
+		return;
+	e->kind = kind;
 	e->family = family;
-	__builtin_memcpy(e->addr, addr, family == 4 ? 4 : 16);
+	if (family == 4)
+		__builtin_memcpy(e->addr, addr, 4);
+	else
+		__builtin_memcpy(e->addr, addr, 16);
 	e->port = bpf_ntohs(port_be);
-	e->proto = type == SOCK_DGRAM_T ? IPPROTO_UDP_T : IPPROTO_TCP_T;
+	e->proto = protocol;
 	e->verdict = verdict;
 	bpf_ringbuf_submit(e, 0);
 }
 
-static int decide(bool allowed, __u32 family, const void *addr,
-		  __u16 port_be, __u32 type)
+static __u8 verdict_of(bool allowed)
 {
-	__u8 v = allowed ? NET_ALLOWED : enforce ? NET_BLOCKED : NET_AUDITED;
+	return allowed ? NET_ALLOWED : enforce ? NET_BLOCKED : NET_AUDITED;
+}
 
-	report(family, addr, port_be, type, v);
-	return v == NET_BLOCKED ? 0 : 1;
+/* An allow-list entry exists and has not ended. */
+static bool live(const __u64 *until)
+{
+	return until && (*until == 0 || *until > bpf_ktime_get_ns());
 }
 
 static bool allowed4(__u32 ip)
@@ -100,42 +133,90 @@ static bool allowed4(__u32 ip)
 	struct lpm4 k = { .prefixlen = 32 };
 
 	__builtin_memcpy(k.addr, &ip, 4);
-	return bpf_map_lookup_elem(&run_allow4, &k) != NULL;
+	return live(bpf_map_lookup_elem(&run_allow4, &k));
 }
 
-static bool is_dns(struct bpf_sock_addr *ctx)
+static bool allowed6(const __u32 *w)
 {
-	return redirect_dns && ctx->type == SOCK_DGRAM_T &&
-	       ctx->user_port == bpf_htons(53);
+	struct lpm6 k = { .prefixlen = 128 };
+
+	__builtin_memcpy(k.addr, w, 16);
+	return live(bpf_map_lookup_elem(&run_allow6, &k));
+}
+
+static __u32 protocol_of(struct bpf_sock_addr *ctx)
+{
+	return ctx->protocol ?: ctx->type == SOCK_DGRAM_T ? IPPROTO_UDP_T :
+							     IPPROTO_TCP_T;
+}
+
+/* Ports of DNS: 53 (UDP, TCP) and 853 (DNS over TLS / QUIC). */
+static bool dns_port(struct bpf_sock_addr *ctx)
+{
+	return ctx->user_port == bpf_htons(53) || ctx->user_port == bpf_htons(853);
+}
+
+/* UDP 53 to a resolver warden itself uses: the proxy answers it. */
+static __always_inline bool to_resolver(struct bpf_sock_addr *ctx, const void *addr, int len)
+{
+	struct resolver_key k = {};
+
+	if (!redirect_dns || ctx->user_port != bpf_htons(53) ||
+	    protocol_of(ctx) != IPPROTO_UDP_T)
+		return false;
+	if (len == 4)
+		__builtin_memcpy(k.addr, addr, 4);
+	else
+		__builtin_memcpy(k.addr, addr, 16);
+	return bpf_map_lookup_elem(&run_resolv, &k) != NULL;
 }
 
 static void remember_dns(struct bpf_sock_addr *ctx, struct dns_dest *d)
 {
-	struct dns_dest *st;
-	__u32 zero = 0;
+	struct dns_dest *st = bpf_sk_storage_get(&run_dns_orig, ctx->sk, 0,
+						 BPF_SK_STORAGE_GET_F_CREATE);
 
-	bpf_map_update_elem(&run_dns_up, &zero, d, BPF_ANY);
-	st = bpf_sk_storage_get(&run_dns_orig, ctx->sk, 0,
-				BPF_SK_STORAGE_GET_F_CREATE);
 	if (st)
 		*st = *d;
+}
+
+/* 1 lets the call go on, 0 fails it with EPERM. */
+static __always_inline int decide(struct bpf_sock_addr *ctx, __u32 family, const void *addr,
+		  bool allowed)
+{
+	__u8 kind = NK_CONNECT, v;
+
+	if (dns_port(ctx)) {
+		kind = NK_DNS_BYPASS;	/* not the proxy: never the allow-list */
+		allowed = false;
+	}
+	v = verdict_of(allowed);
+	report(kind, family, addr, ctx->user_port, protocol_of(ctx), v);
+	return v == NET_BLOCKED ? 0 : 1;
+}
+
+static __always_inline int proxy4(struct bpf_sock_addr *ctx, __u32 ip, bool mapped)
+{
+	struct dns_dest d = { .family = 4, .port = ctx->user_port };
+
+	__builtin_memcpy(d.addr, &ip, 4);
+	remember_dns(ctx, &d);
+	report(NK_CONNECT, 4, &ip, ctx->user_port, IPPROTO_UDP_T, NET_DNS_PROXIED);
+	if (mapped)
+		ctx->user_ip6[3] = bpf_htonl(0x7f000001);
+	else
+		ctx->user_ip4 = bpf_htonl(0x7f000001);
+	ctx->user_port = proxy_port4;
+	return 1;
 }
 
 static int egress4(struct bpf_sock_addr *ctx)
 {
 	__u32 ip = ctx->user_ip4;
 
-	if (is_dns(ctx) && proxy_port4) {
-		struct dns_dest d = { .family = 4, .port = ctx->user_port };
-
-		__builtin_memcpy(d.addr, &ip, 4);
-		remember_dns(ctx, &d);
-		report(4, &ip, ctx->user_port, ctx->type, NET_DNS_PROXIED);
-		ctx->user_ip4 = bpf_htonl(0x7f000001);
-		ctx->user_port = proxy_port4;
-		return 1;
-	}
-	return decide(allowed4(ip), 4, &ip, ctx->user_port, ctx->type);
+	if (proxy_port4 && to_resolver(ctx, &ip, 4))
+		return proxy4(ctx, ip, false);
+	return decide(ctx, 4, &ip, allowed4(ip));
 }
 
 SEC("cgroup/connect4")
@@ -153,7 +234,6 @@ int run_sendmsg4(struct bpf_sock_addr *ctx)
 static int egress6(struct bpf_sock_addr *ctx)
 {
 	__u32 w[4], ip;
-	struct lpm6 k = { .prefixlen = 128 };
 
 	w[0] = ctx->user_ip6[0];
 	w[1] = ctx->user_ip6[1];
@@ -162,24 +242,17 @@ static int egress6(struct bpf_sock_addr *ctx)
 	/* v4-mapped: the IPv4 rules decide */
 	if (w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff)) {
 		ip = w[3];
-		if (is_dns(ctx) && proxy_port4) {
-			struct dns_dest d = { .family = 4, .port = ctx->user_port };
-
-			__builtin_memcpy(d.addr, &ip, 4);
-			remember_dns(ctx, &d);
-			report(4, &ip, ctx->user_port, ctx->type, NET_DNS_PROXIED);
-			ctx->user_ip6[3] = bpf_htonl(0x7f000001);
-			ctx->user_port = proxy_port4;
-			return 1;
-		}
-		return decide(allowed4(ip), 4, &ip, ctx->user_port, ctx->type);
+		if (proxy_port4 && to_resolver(ctx, &ip, 4))
+			return proxy4(ctx, ip, true);
+		return decide(ctx, 4, &ip, allowed4(ip));
 	}
-	if (is_dns(ctx) && proxy_port6) {
+	if (proxy_port6 && to_resolver(ctx, w, 16)) {
 		struct dns_dest d = { .family = 6, .port = ctx->user_port };
 
 		__builtin_memcpy(d.addr, w, 16);
 		remember_dns(ctx, &d);
-		report(6, w, ctx->user_port, ctx->type, NET_DNS_PROXIED);
+		report(NK_CONNECT, 6, w, ctx->user_port, IPPROTO_UDP_T,
+		       NET_DNS_PROXIED);
 		ctx->user_ip6[0] = 0;
 		ctx->user_ip6[1] = 0;
 		ctx->user_ip6[2] = 0;
@@ -187,9 +260,7 @@ static int egress6(struct bpf_sock_addr *ctx)
 		ctx->user_port = proxy_port6;
 		return 1;
 	}
-	__builtin_memcpy(k.addr, w, 16);
-	return decide(bpf_map_lookup_elem(&run_allow6, &k) != NULL, 6, w,
-		      ctx->user_port, ctx->type);
+	return decide(ctx, 6, w, allowed6(w));
 }
 
 SEC("cgroup/connect6")
@@ -257,4 +328,51 @@ int run_recvmsg6(struct bpf_sock_addr *ctx)
 	}
 	ctx->user_port = d->port;
 	return 1;
+}
+
+static __u8 sock_kind_of(__u32 type, __u32 proto)
+{
+	if (type == SOCK_RAW_T)
+		return SK_RAW;
+	if (proto == IPPROTO_TCP_T && type == SOCK_STREAM_T)
+		return SK_PLAIN;
+	if (proto == IPPROTO_UDP_T && type == SOCK_DGRAM_T)
+		return SK_PLAIN;
+	if (proto == IPPROTO_ICMP_T || proto == IPPROTO_ICMPV6_T)
+		return SK_ICMP;
+	if (proto == IPPROTO_UDPLITE_T)
+		return SK_UDPLITE;
+	if (proto == IPPROTO_SCTP_T)
+		return SK_SCTP;
+	if (proto == IPPROTO_MPTCP_T)
+		return SK_MPTCP;
+	return SK_OTHER;
+}
+
+/* Called for inet and inet6 sockets only (inet_create, inet6_create);
+ * AF_PACKET and other families are seccomp's (src/run/seccomp.c). */
+SEC("cgroup/sock_create")
+int run_sock_create(struct bpf_sock *sk)
+{
+	__u32 family = sk->family, type = sk->type, proto = sk->protocol;
+	struct net_event *e;
+	__u8 kind, v;
+
+	if (family != AF_INET_T && family != AF_INET6_T)
+		return 1;
+	kind = sock_kind_of(type, proto);
+	if (kind == SK_PLAIN || (sock_allow & (1u << kind)))
+		return 1;
+	v = verdict_of(false);
+	e = reserve();
+	if (e) {
+		e->kind = NK_SOCKET;
+		e->family = family == AF_INET_T ? 4 : 6;
+		e->proto = proto;
+		e->sock_type = type;
+		e->sock_kind = kind;
+		e->verdict = v;
+		bpf_ringbuf_submit(e, 0);
+	}
+	return v == NET_BLOCKED ? 0 : 1;
 }

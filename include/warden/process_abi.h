@@ -14,10 +14,22 @@
 #define ARGS_MAX_LEN	4096		/* bytes of argv kept (power of two) */
 #define CGPATH_MAX_LEN	1024		/* (power of two) */
 #define MAX_ANCESTORS	16		/* binaries remembered per process */
+/* Binaries named by ancestor rules get a watch index, stable for the
+ * agent's life (never reused: processes keep the bits); each process has a
+ * bit per watched binary it descends from, at any depth. */
+#define ANC_WATCH_MAX	256
+#define ANC_WATCH_WORDS	(ANC_WATCH_MAX / 64)
+#define ANC_WALK_MAX	4096		/* parent chain walked for a process
+					 * that started before the agent */
 #define MAX_DIR_DEPTH	32		/* directory levels walked for prefixes */
 #define MAX_CG_DEPTH	16		/* cgroup levels walked */
 #define NAME_KEY_LEN	64		/* basename selector key */
 #define SYSCALL_SLOTS	512		/* syscall numbers handled (x86_64: <512) */
+/* A pseudo syscall slot no real number uses: the rules on unshare, which
+ * also hold for clone/clone3 asking for a new namespace (CLONE_NEW*). */
+#define SYSCALL_CLONE_NS (SYSCALL_SLOTS - 1)
+#define CLONE_NS_FLAGS	0x7e020000ULL	/* NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET */
+#define CLONE_NEWTIME_	0x80ULL		/* clone3 only (exit signal bits in clone) */
 #define USER_HZ_NS	10000000ULL	/* /proc's clock tick, for exec ids */
 
 /* Policies are double-buffered: user space fills generation !active, then
@@ -131,9 +143,23 @@ struct proc_info {
 	__u64 parent_exec_ktime;
 	__u32 parent_pid;
 	__u32 flags;
+	__u64 anc_watch[ANC_WATCH_WORDS]; /* watched binaries it descends from */
 	struct file_id self;		/* binary now running */
 	struct file_id anc[MAX_ANCESTORS]; /* anc[0] = nearest ancestor */
 };
+
+/* The ia32 compat entry (`int 0x80`): for each ia32 syscall number, the
+ * native number it is (+1; 0: none) and what else it is. */
+struct sys32_info {
+	__u16 native1;		/* native nr + 1 */
+	__u16 flags;		/* SYS32_* */
+};
+#define SYS32_OPEN	(1u << 0)	/* open, openat, openat2, creat */
+
+/* proc_table keys above any pid (PID_MAX_LIMIT is 4M): one entry per CPU,
+ * put there at load, that holds a decision's process entry when the table
+ * is full (key PROC_OVERFLOW_KEY + cpu). */
+#define PROC_OVERFLOW_KEY	0x80000000u
 
 /* Self-protection: what to check in each guarded syscall's arguments. */
 enum guard_kind {
@@ -152,6 +178,7 @@ enum event_type {
 	EV_EXIT = 3,
 	EV_SYSCALL = 4,
 	EV_FILE = 5,		/* a file rule matched an open or a create */
+	EV_SIGNAL = 6,		/* a signal aimed at the agent (exit_code: signo) */
 };
 
 #define EVF_ARGS_TRUNC	(1u << 0)
@@ -161,6 +188,10 @@ enum event_type {
 #define EVF_NO_PARENT	(1u << 4)	/* parent unknown to the kernel map */
 #define EVF_TRACK_ONLY	(1u << 5)	/* for the process table, not printed */
 #define EVF_GUARD	(1u << 6)	/* self-protection, not a policy rule */
+#define EVF_COMPAT	(1u << 7)	/* a syscall through the ia32 entry */
+#define EVF_URING	(1u << 8)	/* EV_FILE submitted through io_uring:
+					 * syscall_nr is the opcode, the path
+					 * is the string the submitter gave */
 
 /* One process event. The variable part holds, in order: the binary's path
  * (for EV_FILE: the file opened or created), argv (NUL-separated), cwd, the
@@ -209,6 +240,8 @@ _Static_assert(PROC_POW2(PATH_MAX_LEN), "PATH_MAX_LEN: a power of two");
 _Static_assert(PROC_POW2(ARGS_MAX_LEN), "ARGS_MAX_LEN: a power of two");
 _Static_assert(PROC_POW2(CGPATH_MAX_LEN), "CGPATH_MAX_LEN: a power of two");
 _Static_assert(PROC_POW2(NAME_KEY_LEN), "NAME_KEY_LEN: a power of two");
+_Static_assert(PROC_POW2(ANC_WATCH_WORDS) && ANC_WATCH_MAX % 64 == 0,
+	       "anc_watch[w & (ANC_WATCH_WORDS - 1)], whole words");
 _Static_assert(POLICY_GENS == 2, "active_gen & 1 picks the generation");
 /* one bit per rule, whole 64-bit words */
 _Static_assert(MAX_RULES % 64 == 0, "RULE_WORDS covers every rule exactly");
@@ -224,6 +257,7 @@ _Static_assert(sizeof(struct dirent_key) == sizeof(struct file_id) + NAME_KEY_LE
 _Static_assert(sizeof(struct num_key) == 8 + 4 + 4, "num_key: no holes");
 _Static_assert(sizeof(struct path_key) == PATH_KEY_LEN, "path_key: no holes");
 _Static_assert(sizeof(struct ctr_key) == 4 + CTR_KEY_LEN, "ctr_key: no holes");
+_Static_assert(SYSCALL_SLOTS <= 0xffff, "sys32_info.native1 is __u16");
 /* The event header: no holes (memset and filled field by field), the
  * variable part right after it, lengths that fit their __u16. */
 _Static_assert(sizeof(struct process_event) == 120, "process_event: no holes");
@@ -231,9 +265,10 @@ _Static_assert(__builtin_offsetof(struct process_event, data) ==
 	       sizeof(struct process_event), "data[] follows the header");
 _Static_assert(PATH_MAX_LEN <= 0xffff && ARGS_MAX_LEN <= 0xffff &&
 	       CGPATH_MAX_LEN <= 0xffff, "*_len fields are __u16");
-_Static_assert(EVF_GUARD <= 0xffff, "flags is __u16");
+_Static_assert(EVF_URING <= 0xffff, "flags is __u16");
 _Static_assert(ACT_DENY <= 0xff && MECH_LSM <= 0xff, "action, mechanism: __u8");
 _Static_assert(sizeof(struct proc_info) ==
-	       8 + 8 + 4 + 4 + (1 + MAX_ANCESTORS) * sizeof(struct file_id),
+	       8 + 8 + 4 + 4 + ANC_WATCH_WORDS * 8 +
+	       (1 + MAX_ANCESTORS) * sizeof(struct file_id),
 	       "proc_info: no holes");
 #endif

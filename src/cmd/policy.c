@@ -1,72 +1,161 @@
 /* `warden policy check FILE...`: validate without loading anything. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include "cmd/commands.h"
 #include "ingress/ingress.h"
+#include "egress/compile.h"
 #include "policy/policy.h"
+#include "policy/yaml_tree.h"
+#include "process/compile.h"
+#include "run/run.h"
 
 
 static const char usage[] =
-"usage: warden policy check [--explain] FILE...\n"
+"usage: warden policy check [--explain] [--strict] FILE...\n"
 "       warden policy apply FILE [--socket PATH]\n"
 "\n"
 "apply: make the running daemon enforce FILE (see warden policy apply -h).\n"
 "\n"
-"Validate policy files without loading anything. Every problem is printed\n"
-"as FILE:LINE:COL: message; the exit status is 0 when all files are valid,\n"
-"1 otherwise. Use it before SIGHUP, or in CI on your policy repository.\n"
+"Validate policy files without loading anything into the kernel: every\n"
+"section is read as the daemon reads it (and run: as `warden run` does),\n"
+"then compiled as the daemon compiles it, so the warnings it would print\n"
+"(a path that does not exist yet, a list file that cannot be read) are\n"
+"printed here too. Every problem is one FILE:LINE:COL: message. The exit\n"
+"status is 0 when all files are valid, 1 otherwise, 2 for a usage error.\n"
+"Use it before SIGHUP, or in CI on your policy repository.\n"
 "\n"
 "  --explain   also print the compiled network.ingress table: each source\n"
-"              prefix with its rules in the order the kernel tries them\n";
+"              prefix with its rules in the order the kernel tries them,\n"
+"              and what each file rule cannot check without BPF LSM\n"
+"  --strict    a warning is an error too (exit 1)\n"
+"  -h, --help  this text\n";
 
 #define EXPLAIN_LIMIT	200	/* prefixes printed per interface */
 
-/* Compile network.ingress exactly as the daemon does (that finds what
- * parsing cannot: rule set limits); print the table if asked. */
-static int compile_ingress(const char *path, const struct policy *p,
-			   bool explain)
+struct check_opts {
+	bool explain, strict;
+};
+
+/* The compiled network.ingress table (after the ok line): each prefix
+ * with its rules in the order the kernel tries them. */
+static void explain_ingress(const char *path, const struct policy *p)
 {
 	struct ingress_compiled c;
 	struct diags d;
-	int err;
 
 	diags_init(&d, path);
-	err = ingress_compile(p->ingress, &c, &d);
-	diags_print(&d, stderr);
-	diags_free(&d);
-	if (err)
-		return 1;
-	if (explain)
+	if (!ingress_compile(p->ingress, &c, &d)) {
 		ingress_explain(p->ingress, &c, stdout, EXPLAIN_LIMIT);
-	ingress_compiled_free(&c);
-	return 0;
+		ingress_compiled_free(&c);
+	}
+	diags_free(&d);	/* printed by the check already */
 }
 
-static int check_one(const char *path, bool explain)
+static void explain_file_rules(const char *path, const struct policy *p)
+{
+	struct diags d;
+
+	diags_init(&d, path);
+	process_file_rule_notes(p, &d);
+	diags_print(&d, stdout);
+	diags_free(&d);
+}
+
+/* The compilers the daemon runs at load; their warnings are its
+ * warnings. Generation 0: nothing is written anywhere. */
+static int compile_like_daemon(const struct policy *p, struct diags *d)
+{
+	struct process_image *img = NULL;
+	struct egress_image eimg = { 0 };
+	struct ingress_compiled c;
+	int bad = 0;
+
+	if (process_compile(p, 0, NULL, &img, d))
+		bad = 1;
+	process_image_free(img);
+	if (p->egress && egress_compile(p->egress, 0, &eimg, d))
+		bad = 1;
+	egress_image_free(&eimg);
+	/* finds what parsing cannot: rule set limits */
+	if (p->ingress) {
+		if (ingress_compile(p->ingress, &c, d))
+			bad = 1;
+		else
+			ingress_compiled_free(&c);
+	}
+	return bad;
+}
+
+/* A run: section is read by `warden run` alone: check it the same way. */
+static int check_run_section(const char *path, struct diags *d)
+{
+	struct ynode *root = ytree_load_file(path, d);
+	struct run_policy *rp = NULL;
+	bool has_run = root && root->kind == YN_MAP && ymap_get(root, "run");
+
+	ytree_free(root);
+	if (!has_run)
+		return 0;
+	rp = run_policy_load(path, d);
+	run_policy_free(rp);
+	return rp ? 0 : 1;
+}
+
+static int count_warnings(const struct diags *d)
+{
+	int n = 0;
+
+	for (int i = 0; i < d->n; i++)
+		n += strstr(d->v[i].msg, "warning: ") != NULL;
+	return n;
+}
+
+static int check_one(const char *path, const struct check_opts *o)
 {
 	struct diags d;
 	struct policy *p;
-	int bad = 0;
+	int bad = 0, warnings;
 
 	diags_init(&d, path);
 	p = policy_load_file(path, &d);
+	if (p) {
+		bad |= compile_like_daemon(p, &d);
+		bad |= check_run_section(path, &d);
+	}
 	diags_print(&d, stderr);
+	warnings = count_warnings(&d);
 	diags_free(&d);
 	if (!p)
 		return 1;
-	printf("%s: ok (%zu rules%s%s)\n", path, p->nrules,
-	       p->ingress ? ", network.ingress" : "",
-	       p->egress ? ", network.egress" : "");
-	if (p->ingress)
-		bad = compile_ingress(path, p, explain);
+	if (!bad && o->strict && warnings) {
+		fprintf(stderr, "%s: %d warning%s, errors under --strict\n", path,
+			warnings, warnings == 1 ? "" : "s");
+		bad = 1;
+	}
+	if (!bad)
+		printf("%s: ok (%zu rules%s%s%s)\n", path, p->nrules,
+		       p->ingress ? ", network.ingress" : "",
+		       p->egress ? ", network.egress" : "",
+		       warnings ? ", with warnings" : "");
+	if (!bad && o->explain)
+		explain_file_rules(path, p);
+	if (!bad && o->explain && p->ingress)
+		explain_ingress(path, p);
 	policy_free(p);
 	return bad;
 }
 
 int cmd_policy(int argc, char **argv)
 {
-	bool explain = false;
-	int bad = 0, first = 2;
+	static const struct option longopts[] = {
+		{ "explain", no_argument, NULL, 'e' },
+		{ "strict", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct check_opts o = { 0 };
+	int bad = 0, c;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);
@@ -79,15 +168,22 @@ int cmd_policy(int argc, char **argv)
 			argv[1], usage);
 		return 2;
 	}
-	if (argc > 2 && strcmp(argv[2], "--explain") == 0) {
-		explain = true;
-		first = 3;
+	argc--;
+	argv++;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e': o.explain = true; break;
+		case 'S': o.strict = true; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
 	}
-	if (argc <= first) {
+	if (optind >= argc) {
 		fputs(usage, stderr);
 		return 2;
 	}
-	for (int i = first; i < argc; i++)
-		bad |= check_one(argv[i], explain);
+	for (int i = optind; i < argc; i++)
+		bad |= check_one(argv[i], &o);
 	return bad;
 }

@@ -17,11 +17,13 @@
 #include "core/daemon.h"
 #include "lib/cgroup.h"
 #include "core/control.h"
+#include "core/metrics.h"
 #include "core/notify.h"
 #include "lib/log.h"
 #include "core/preflight.h"
 #include "lib/output.h"
 #include "core/pin.h"
+#include "core/pinwatch.h"
 #include "policy/policy.h"
 #include "process/process.h"
 #include "process/proctable.h"
@@ -40,33 +42,53 @@ struct daemon {
 	bool recompile_pending;	/* the active policy's cgroups changed */
 	bool stopping;
 	time_t started;
+	struct metrics_policy mp;
 };
 
 static bool allow_untrusted;
 
+/* Append every diagnostic of d to why (one per line), for a client. */
+static void join_diags(const struct diags *d, char *why, size_t len)
+{
+	for (int i = 0; why && i < d->n; i++) {
+		size_t o = strlen(why);
+
+		snprintf(why + o, len - o, "%s%s", o ? "\n" : "", d->v[i].msg);
+	}
+}
+
 /* Load and check a policy file. A file that cannot be read or is not
  * trusted is reported here in one line ending with stays; a file with
- * errors is reported by its FILE:LINE:COL messages. */
-static struct policy *load_policy(const char *path, const char *stays)
+ * errors is reported by its FILE:LINE:COL messages. The same text goes to
+ * why (when not NULL) for `warden policy apply`. */
+static struct policy *load_policy(const char *path, const char *stays,
+				  char *why, size_t wlen)
 {
 	struct diags d;
 	struct policy *p;
-	char why[PATH_MAX + 64];
+	char untrusted[PATH_MAX + 64];
 
 	if (!path)
 		return policy_builtin();
 	if (access(path, R_OK)) {
-		log_err("cannot read policy %s: %s%s", path, strerror(errno), stays);
+		int err = errno;
+
+		log_err("cannot read policy %s: %s%s", path, strerror(err), stays);
+		if (why)
+			snprintf(why, wlen, "cannot read policy %s: %s", path, strerror(err));
 		return NULL;
 	}
-	if (!allow_untrusted && file_trusted(path, why, sizeof(why))) {
+	if (!allow_untrusted && file_trusted(path, untrusted, sizeof(untrusted))) {
 		log_err("refusing policy %s: %s (fix the permissions, or pass "
-			"--allow-untrusted-policy)%s", path, why, stays);
+			"--allow-untrusted-policy)%s", path, untrusted, stays);
+		if (why)
+			snprintf(why, wlen, "refusing policy %s: %s", path, untrusted);
 		return NULL;
 	}
 	diags_init(&d, path);
 	p = policy_load_file(path, &d);
 	diags_print(&d, stderr);
+	join_diags(&d, why, wlen);
 	diags_free(&d);
 	if (!p && *stays)
 		log_err("policy %s rejected%s", path, stays);
@@ -92,7 +114,7 @@ static void emit_policy_event(const char *status, const struct policy *p,
 			jb_str(&j, d->v[i].msg);
 		jb_arr_close(&j);
 	}
-	output_emit(&j, NULL);
+	output_emit(&j);
 	jb_free(&j);
 }
 
@@ -167,10 +189,34 @@ static void recompile(struct daemon *dm)
 	output_flush();
 }
 
-static int apply_policy(struct daemon *dm, struct policy *p)
+static double now_s(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void count_load(struct daemon *dm, int err, double t0)
+{
+	if (err) {
+		dm->mp.rejected++;
+	} else {
+		dm->mp.loaded++;
+		dm->mp.generation++;
+		dm->mp.last_load_seconds = now_s(CLOCK_MONOTONIC) - t0;
+		dm->mp.last_load_time = now_s(CLOCK_REALTIME);
+		dm->mp.rules = dm->agent.active->nrules;
+	}
+	metrics_publish(&dm->agent, &dm->mp);
+}
+
+static int apply_policy(struct daemon *dm, struct policy *p, char *why,
+			size_t wlen)
 {
 	struct diags d;
 	int err;
+	double t0 = now_s(CLOCK_MONOTONIC);
 
 	uint64_t *ids;
 	/* before compiling: a cgroup recreated meanwhile is seen next tick */
@@ -181,8 +227,10 @@ static int apply_policy(struct daemon *dm, struct policy *p)
 	diags_init(&d, p->file);
 	err = agent_apply(&dm->agent, p, &d);
 	diags_print(&d, stderr);
+	join_diags(&d, why, wlen);
 	emit_policy_event(err ? "rejected" : "loaded", p, &d);
 	diags_free(&d);
+	count_load(dm, err, t0);
 	if (err) {
 		policy_free(p);
 		free(ids);
@@ -204,13 +252,15 @@ static void reload(struct daemon *dm)
 		log_info("SIGHUP: running the built-in policy, nothing to reload");
 		return;
 	}
-	p = load_policy(dm->o.policy_path, "; the running policy stays in force");
+	p = load_policy(dm->o.policy_path, "; the running policy stays in force",
+			NULL, 0);
 	if (!p) {
 		emit_policy_event("rejected", NULL, NULL);
 		output_flush();
+		count_load(dm, -EINVAL, 0);
 		return;
 	}
-	if (apply_policy(dm, p) == 0)
+	if (apply_policy(dm, p, NULL, 0) == 0)
 		log_info("policy %s reloaded (%zu rules)", dm->o.policy_path,
 			 dm->agent.active->nrules);
 	else
@@ -227,8 +277,10 @@ static uint64_t total_lost(struct daemon *dm)
 static void emit_stats(struct daemon *dm, bool final)
 {
 	struct jbuf j;
-	uint64_t lost = total_lost(dm);
+	uint64_t lost;
 
+	output_flush();		/* events_written then counts every line before */
+	lost = total_lost(dm);
 	/* also after the output recovered: the stats line that told of the
 	 * loss may itself have been lost */
 	if (!final && lost == dm->last_lost && !out.resumed)
@@ -246,7 +298,7 @@ static void emit_stats(struct daemon *dm, bool final)
 	jb_ku64(&j, "output_write_failed", out.failed);
 	agent_stats_json(&dm->agent, &j);
 	jb_ku64(&j, "lost_total", lost);
-	output_emit(&j, NULL);
+	output_emit(&j);
 	jb_free(&j);
 	output_flush();
 }
@@ -275,22 +327,27 @@ static char *control_status(void *ctx)
 	return j.oom ? (jb_free(&j), NULL) : j.buf;
 }
 
+/* The reply names the reasons, one per line: the FILE:LINE:COL errors
+ * and warnings the daemon printed, or why the file was refused. */
 static int control_apply(void *ctx, const char *path, char *msg, size_t len)
 {
 	struct daemon *dm = ctx;
-	struct policy *p = load_policy(path, "");
+	char why[CONTROL_MSG_MAX - 256] = "";
+	struct policy *p = load_policy(path, "", why, sizeof(why));
 
 	if (!p) {
-		snprintf(msg, len, "policy %s rejected (see the daemon's log); "
-			 "the running policy stays", path);
+		count_load(dm, -EINVAL, 0);
+		snprintf(msg, len, "policy %s rejected; the running policy "
+			 "stays:\n%s", path, why);
 		return -EINVAL;
 	}
-	if (apply_policy(dm, p)) {
+	if (apply_policy(dm, p, why, sizeof(why))) {
 		snprintf(msg, len, "policy %s could not be applied; the running "
-			 "policy stays", path);
+			 "policy stays:\n%s", path, why);
 		return -EINVAL;
 	}
-	snprintf(msg, len, "enforcing %s (%zu rules)", path, dm->agent.active->nrules);
+	snprintf(msg, len, "enforcing %s (%zu rules)%s%s", path,
+		 dm->agent.active->nrules, *why ? "\n" : "", why);
 	output_flush();
 	return 0;
 }
@@ -356,18 +413,33 @@ static void on_inotify(struct daemon *dm)
 	}
 }
 
+static void handled_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+	sigaddset(mask, SIGUSR1);
+}
+
+/* Blocked from the start (read through the signalfd later), so threads
+ * the daemon starts (the metrics server) inherit a mask without them. */
+static void block_signals(void)
+{
+	sigset_t mask;
+
+	handled_signals(&mask);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 static int setup_fds(struct daemon *dm)
 {
 	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
 	sigset_t mask;
 	int fds[5], n = 0;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	handled_signals(&mask);
 	dm->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	dm->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	dm->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -397,12 +469,15 @@ static void on_tick(struct daemon *dm)
 	if (read(dm->timerfd, &expirations, sizeof(expirations)) < 0)
 		return;
 	agent_tick(&dm->agent);
+	pin_watch_check();
+	control_expire();
 	output_tick();
 	check_policy_cgroups(dm);
 	if (dm->reload_pending)
 		reload(dm);
 	else if (dm->recompile_pending)
 		recompile(dm);
+	metrics_publish(&dm->agent, &dm->mp);
 	if (++dm->ticks % dm->o.stats_interval == 0) {
 		output_sync_clock();
 		emit_stats(dm, false);
@@ -419,6 +494,8 @@ static bool on_signal(struct daemon *dm)
 			notify_reloading();
 			reload(dm);
 			notify_ready();	/* the old policy, if the new one failed */
+		} else if (si.ssi_signo == SIGUSR1) {
+			output_reopen();	/* logrotate moved the file */
 		} else
 			return false;
 	}
@@ -445,7 +522,7 @@ static int event_loop(struct daemon *dm)
 			else if (fd == dm->inofd)
 				on_inotify(dm);
 			else if (fd == control_fd())
-				control_accept();
+				control_serve();
 			else
 				ring_buffer__consume(dm->agent.rb);
 		}
@@ -459,31 +536,39 @@ static int event_loop(struct daemon *dm)
 
 static int start(struct daemon *dm)
 {
+	struct timespec t0, t1;
 	struct policy *p;
 	int err;
 
 	err = check_can_load_bpf();
+	/* A second daemon on a busy socket is refused here, before it pins,
+	 * loads or emits anything; clients wait in the backlog until the
+	 * event loop runs. */
+	err = err ?: open_control(dm);
 	if (err)
 		return err;
 	/* before any module loads: they pin under the canonical path */
 	if (dm->o.pin_dir && (err = pin_setup(dm->o.pin_dir)))
 		return err;
-	p = load_policy(dm->o.policy_path, "");
+	p = load_policy(dm->o.policy_path, "", NULL, 0);
 	if (!p)
 		return -EINVAL;
-	err = output_open(dm->o.output_path, dm->o.fmt);
+	err = output_open(dm->o.outputs, dm->o.noutputs, dm->o.fmt);
 	if (err) {
 		policy_free(p);
 		return err;
 	}
 	proctable_init();
-	err = apply_policy(dm, p);
+	err = apply_policy(dm, p, NULL, 0);
 	if (err)
 		return err;
 	/* after attaching, so no process can start unseen in between */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	proctable_snapshot();
-	err = open_control(dm);
-	err = err ?: watch_policy_file(dm);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("process table snapshot of /proc in %.1f ms",
+		  (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+	err = watch_policy_file(dm);
 	return err ?: setup_fds(dm);
 }
 
@@ -491,12 +576,16 @@ int daemon_run(const struct daemon_opts *o)
 {
 	struct daemon dm = { .o = *o, .inofd = -1, .sigfd = -1, .timerfd = -1,
 			     .epfd = -1 };
-	int err;
+	int err = 0;
 
 	allow_untrusted = dm.o.allow_untrusted;
 	dm.started = time(NULL);
 	log_setup_libbpf();
-	err = start(&dm);
+	block_signals();
+	/* a busy or bad address is refused before any program loads */
+	if (dm.o.metrics_addr && !(err = metrics_start(dm.o.metrics_addr)))
+		out.observe = metrics_observe;
+	err = err ?: start(&dm);
 	if (!err) {
 		log_info("ready: enforcing policy \"%s\" (%zu rules)",
 			 dm.agent.active->name ? dm.agent.active->name : dm.agent.active->file,
@@ -506,8 +595,10 @@ int daemon_run(const struct daemon_opts *o)
 		notify_stopping();
 		emit_stats(&dm, true);
 	}
+	metrics_stop();
 	control_close();
 	agent_unload(&dm.agent);
+	pin_watch_free();
 	free(dm.cg_ids);
 	output_close();
 	proctable_free();

@@ -7,11 +7,13 @@
 
 struct daemon_opts {
 	const char *policy_path;
-	const char *output_path;
+	const char *outputs[OUTPUT_MAX];	/* --output, in order */
+	int noutputs;
 	enum out_format fmt;
 	int stats_interval;
 	const char *socket_path;
 	const char *pin_dir;
+	const char *metrics_addr;	/* --metrics HOST:PORT, or NULL */
 	gid_t control_gid;
 	bool allow_untrusted;
 };

@@ -11,6 +11,7 @@
 #include "lib/json.h"
 
 struct policy;
+struct prom;
 
 struct module {
 	const char *name;
@@ -26,6 +27,10 @@ struct module {
 	void (*stats)(struct jbuf *j);
 	/* Events the kernel side could not deliver, all causes (stats). */
 	uint64_t (*lost)(void);
+	/* Samples (no headers) of warden_losses_total and
+	 * warden_rule_matches_total for the metrics endpoint (optional). */
+	void (*prom_losses)(struct prom *p);
+	void (*prom_matches)(struct prom *p);
 	/* Periodic work (refresh lists, resync), once a second. */
 	void (*tick)(void);
 	void (*unload)(void);

@@ -9,12 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
-#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include "lib/log.h"
 #include "lib/safefile.h"
 #include "core/pin.h"
+#include "core/pinwatch.h"
 
 const char *pin_root;
 static char pin_canon[PATH_MAX];
@@ -22,13 +21,6 @@ static char pin_canon[PATH_MAX];
 struct layout_mark {
 	__u32 magic, version;
 };
-
-static bool on_bpffs(int fd)
-{
-	struct statfs st;
-
-	return !fstatfs(fd, &st) && st.f_type == BPF_FS_MAGIC;
-}
 
 /* bpf_obj_get of name in dirfd (the caller checked it is no symlink). */
 static int obj_get_at(int dirfd, const char *name)
@@ -113,7 +105,7 @@ static int open_pin_dir(const char *dir)
 		goto opened;
 	snprintf(tmp, sizeof(tmp), "%s", dir);
 	parent = safe_open_dir(dirname(tmp));
-	if (parent >= 0 && !on_bpffs(parent)) {
+	if (parent >= 0 && !safe_on_bpffs(parent)) {
 		close(parent);
 		log_err("--pin %s: not on a bpf filesystem (mount -t bpf bpf "
 			"/sys/fs/bpf)", dir);
@@ -135,13 +127,14 @@ opened:
 
 int pin_setup(const char *dir)
 {
+	char path[PATH_MAX + sizeof(PIN_MARKER) + 1];
 	struct stat st;
 	int fd = open_pin_dir(dir), err;
 
 	if (fd < 0)
 		return fd;
 	err = -EINVAL;
-	if (!on_bpffs(fd))
+	if (!safe_on_bpffs(fd))
 		log_err("--pin %s: not on a bpf filesystem (mount -t bpf bpf "
 			"/sys/fs/bpf)", dir);
 	else if (fstat(fd, &st) || st.st_uid != 0 || (st.st_mode & 022))
@@ -165,6 +158,8 @@ int pin_setup(const char *dir)
 	if (!realpath(dir, pin_canon))
 		return -errno;
 	pin_root = pin_canon;
+	snprintf(path, sizeof(path), "%s/%s", pin_root, PIN_MARKER);
+	pin_watch_add(path, false);
 	return 0;
 }
 
@@ -214,6 +209,7 @@ int pin_maps(struct bpf_object *obj, const char *module)
 		err = bpf_map__set_pin_path(m, path);
 		if (err)
 			return err;
+		pin_watch_add(path, false);
 	}
 	return 0;
 }
@@ -233,6 +229,8 @@ int pin_link_fd(int link_fd, const char *module, const char *name)
 	err = bpf_obj_pin(link_fd, path) ? -errno : 0;
 	if (err)
 		log_err("cannot pin %s: %s", path, strerror(-err));
+	else
+		pin_watch_add(path, true);
 	return err;
 }
 
@@ -260,6 +258,7 @@ void pin_unlink(const char *module, const char *name)
 	if (!pin_root)
 		return;
 	snprintf(path, sizeof(path), "%s/%s/links/%s", pin_root, module, name);
+	pin_watch_drop(path);
 	unlink(path);
 }
 
@@ -483,7 +482,7 @@ static int open_layout(struct sweep *s, const char *dir, int *parent, char *base
 			 fd == -EINVAL ? "not a pin directory" : safe_why(fd));
 		return fd;
 	}
-	err = !on_bpffs(fd) ? -EXDEV : check_marker(fd);
+	err = !safe_on_bpffs(fd) ? -EXDEV : check_marker(fd);
 	if (err) {
 		snprintf(s->why, s->why_len, "%s: %s; refusing (nothing removed)", dir,
 			 err == -EXDEV ? "not on a bpf filesystem, so nothing warden pinned" :

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <bpf/bpf.h>
 #include "core/pin.h"
+#include "core/tamper.h"
 #include "egress/internal.h"
 #include "lib/cgroup.h"
 #include "egress.skel.h"
@@ -234,4 +236,41 @@ bool egress_pinned_hooks(void)
 
 	pin_each_link("egress", count_hook, &n);
 	return n > 0;
+}
+
+/* Whether link still holds a cgroup: BPF_LINK_DETACH by another root
+ * process leaves the link with none (its info says cgroup id 0). */
+static bool detached(struct bpf_link *link)
+{
+	struct bpf_link_info li = { 0 };
+	__u32 len = sizeof(li);
+
+	return !bpf_link_get_info_by_fd(bpf_link__fd(link), &li, &len) &&
+	       li.type == BPF_LINK_TYPE_CGROUP && li.cgroup.cgroup_id == 0;
+}
+
+int egress_verify_links(struct egress_state *st)
+{
+	char name[64];
+	int n = 0;
+
+	for (int i = 0; i < EGRESS_MAX_ATTACH; i++) {
+		struct egress_attach *a = &st->att[i];
+
+		for (int h = 0; a->cg_fd > 0 && h < EGRESS_CG_PROGS; h++) {
+			struct diags d;
+
+			if (!a->links[h] || !detached(a->links[h]))
+				continue;
+			bpf_link__destroy(a->links[h]);
+			a->links[h] = NULL;
+			diags_init(&d, "network.egress");
+			link_name(name, sizeof(name), a->cg_id, h);
+			tamper_event("link", name, attach_hook(st, a, h, &d) == 0);
+			diags_print(&d, stderr);
+			diags_free(&d);
+			n++;
+		}
+	}
+	return n;
 }

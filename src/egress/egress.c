@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "lib/percpu.h"
 #include "core/module.h"
+#include "lib/prom.h"
 #include "core/objload.h"
 #include "core/pin.h"
 #include "egress.skel.h"
@@ -275,6 +276,7 @@ static void egress_tick(void)
 	if (egress_watch_changed(&st.watch) && st.gen_policy[gen_active(&st.gens)])
 		reload_lists();
 	rescan();
+	egress_verify_links(&st);
 }
 
 static void egress_stats(struct jbuf *j)
@@ -291,6 +293,18 @@ static void egress_stats(struct jbuf *j)
 	jb_ku64(j, "egress_list_entries", st.image[g].entries);
 	jb_ku64(j, "egress_list_bad_lines", st.image[g].bad_lines);
 	jb_ku64(j, "egress_list_reloads", st.list_reloads);
+}
+
+static void egress_prom_losses(struct prom *p)
+{
+	int fd = bpf_map__fd(st.skel->maps.egr_losses);
+
+	prom_sample_u64(p, "warden_losses_total", percpu_sum(fd, ELOSS_RINGBUF_FULL),
+			"module", "egress", "cause", "ringbuf_full", NULL);
+	prom_sample_u64(p, "warden_losses_total", percpu_sum(fd, ELOSS_AGG_FULL),
+			"module", "egress", "cause", "agg_full", NULL);
+	prom_sample_u64(p, "warden_losses_total", percpu_sum(fd, ELOSS_OUTCOME_FULL),
+			"module", "egress", "cause", "outcome_lost", NULL);
 }
 
 static void egress_unload(void)
@@ -316,6 +330,7 @@ struct module egress_module = {
 	.commit = egress_commit,
 	.abort = egress_abort,
 	.stats = egress_stats,
+	.prom_losses = egress_prom_losses,
 	.lost = egress_lost,
 	.tick = egress_tick,
 	.unload = egress_unload,

@@ -87,6 +87,7 @@ static void proto_word(char *buf, size_t len, __u8 proto)
 	case 17: snprintf(buf, len, "udp"); break;
 	case 1: snprintf(buf, len, "icmp"); break;
 	case 58: snprintf(buf, len, "icmpv6"); break;
+	case 136: snprintf(buf, len, "udplite"); break;
 	case 255: snprintf(buf, len, "raw"); break;
 	default: snprintf(buf, len, "%u", proto);
 	}
@@ -229,24 +230,6 @@ static void json_outcomes(struct jbuf *j, const uint64_t *o)
 	jb_obj_close(j);
 }
 
-static void text_line(char *buf, size_t len, const char *type,
-		      const struct egress_event *ev, const struct who *w,
-		      const char *cid, const char *name, uint64_t count)
-{
-	char addr[INET6_ADDRSTRLEN] = "-", proto[16];
-
-	proto_word(proto, sizeof(proto), ev->proto);
-	if (ev->type == EGRESS_EV_CONNECT)
-		addr_text(ev, addr, sizeof(addr));
-	snprintf(buf, len, "%-7s pid=%u container=%.12s %s %s%s%s:%u %s%s%s "
-		 "count=%llu ", type, ev->pid, cid ? cid : "-", proto,
-		 ev->family == 6 ? "[" : "", addr, ev->family == 6 ? "]" : "",
-		 ev->port, verdict_word(ev->verdict), name ? " by=" : "",
-		 name ? name : "", (unsigned long long)count);
-	text_escape(buf, len, w->binary ? w->binary : "?",
-		    w->binary ? strlen(w->binary) : 1);
-}
-
 /* Print one report: a single attempt (count 1) or a summary. */
 static void print_report(struct egress_state *st,
 			 const struct egress_event *ev, uint64_t count,
@@ -256,16 +239,15 @@ static void print_report(struct egress_state *st,
 	static struct jbuf j;	/* scratch: its buffer is reused per report */
 	const char *type = ev->type == EGRESS_EV_SOCKET ? "socket" :
 			   summary ? "connect_summary" : "connect";
-	char cid[CONTAINER_ID_LEN + 1], text[1024] = "";
-	const char *cidp, *name;
+	char cid[CONTAINER_ID_LEN + 1];
 	struct who w;
 
 	find_process(ev->pid, &w);
 	output_begin(&j, type, summary ? last_ktime : ev->ktime);	/* 0: now */
 	json_process(&j, ev, &w);
-	cidp = json_cgroup(st, &j, ev->cgroup_id, cid);
+	json_cgroup(st, &j, ev->cgroup_id, cid);
 	json_destination(&j, ev);
-	name = json_decision(st, &j, ev);
+	json_decision(st, &j, ev);
 	jb_ku64(&j, "count", count);
 	if (summary && ev->ktime) {
 		jb_ku64(&j, "first_ktime_ns", ev->ktime);
@@ -275,9 +257,7 @@ static void print_report(struct egress_state *st,
 		json_outcomes(&j, outcomes);
 	if (ev->flags & EGRESS_EVF_UNAGGREGATED)
 		jb_kbool(&j, "unaggregated", true);
-	if (out.fmt == FMT_TEXT)
-		text_line(text, sizeof(text), type, ev, &w, cidp, name, count);
-	output_emit(&j, text);
+	output_emit(&j);
 	st->counts.attempts += ev->type == EGRESS_EV_CONNECT ? count : 0;
 }
 

@@ -64,6 +64,9 @@ int egress_attach_wanted(struct egress_state *st,
 void egress_detach_unwanted(struct egress_state *st, bool switched);
 /* Close the daemon's links; pinned hooks stay attached. */
 void egress_detach_all(struct egress_state *st);
+/* Once a second: attach again (and report) every hook another process
+ * detached with BPF_LINK_DETACH. Returns how many were. */
+int egress_verify_links(struct egress_state *st);
 /* Has an earlier daemon left cgroup hooks pinned under --pin? */
 bool egress_pinned_hooks(void);
 

@@ -42,7 +42,7 @@ int ingress_event_cb(void *ctx, void *data, size_t size)
 	struct jbuf *j = &s->event;
 	const struct ingress_event *e = data;
 	char ifname[IF_NAMESIZE], rule[80], src[INET6_ADDRSTRLEN],
-	     dst[INET6_ADDRSTRLEN], pbuf[8], text[512];
+	     dst[INET6_ADDRSTRLEN], pbuf[8];
 	const char *proto, *iface, *rule_name;
 
 	if (size < sizeof(*e))
@@ -67,12 +67,6 @@ int ingress_event_cb(void *ctx, void *data, size_t size)
 	}
 	if (e->suppressed)
 		jb_ku64(j, "suppressed_before", e->suppressed);
-	text[0] = '\0';
-	if (out.fmt == FMT_TEXT)
-		snprintf(text, sizeof(text), "ingress_drop %s %s %s:%u -> %s:%u "
-			 "rule %s%s", iface, e->family ? proto : "non-ip",
-			 e->family ? src : "-", e->sport, e->family ? dst : "-",
-			 e->dport, rule_name, e->suppressed ? " (after suppressed drops)" : "");
-	output_emit(j, text);
+	output_emit(j);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "lib/percpu.h"
 #include "core/generation.h"
 #include "core/module.h"
+#include "lib/prom.h"
 #include "core/objload.h"
 #include "core/pin.h"
 #include "policy/policy.h"
@@ -366,6 +367,45 @@ static void ingress_stats(struct jbuf *j)
 	jb_arr_close(j);
 }
 
+static void ingress_prom_losses(struct prom *p)
+{
+	prom_sample_u64(p, "warden_losses_total",
+			percpu_sum(st.maps.losses, INGRESS_LOSS_RINGBUF), "module",
+			"ingress", "cause", "ringbuf_full", NULL);
+}
+
+static void prom_rule(struct prom *p, const char *iface, __u32 gen, __u32 id,
+		      __u8 action)
+{
+	struct ingress_counter sum;
+	char name[80];
+
+	ingress_counter_read(&st.maps, gen, id, &sum);
+	prom_sample_u64(p, "warden_rule_matches_total", sum.packets, "module",
+			"ingress", "rule", ingress_gen_rule_name(&st, gen, id, name,
+			sizeof(name)), "action", ingress_action_name(action),
+			"interface", iface, NULL);
+}
+
+/* Packets per rule, from the kernel's counters: exact, unlike the
+ * rate-limited drop events. */
+static void ingress_prom_matches(struct prom *p)
+{
+	__u32 gen = gen_active(&st.gen);
+	const struct ingress_gen *g = &st.gens[gen];
+
+	for (size_t i = 0; g->p && g->p->ingress && i < g->c.nifaces; i++) {
+		const struct ingress_iface *f = &g->p->ingress->ifaces[i];
+		const struct ingress_compiled_iface *ci = &g->c.ifaces[i];
+
+		prom_rule(p, f->name, gen, ci->cfg.default_rule, f->default_action);
+		prom_rule(p, f->name, gen, ci->cfg.unparseable_rule, f->unparseable_action);
+		prom_rule(p, f->name, gen, ci->cfg.non_ip_rule, f->non_ip_action);
+		for (size_t r = 0; r < f->nrules; r++)
+			prom_rule(p, f->name, gen, ci->first_rule + r, f->rules[r].action);
+	}
+}
+
 struct module ingress_module = {
 	.name = "ingress",
 	.wanted = wanted,
@@ -374,6 +414,8 @@ struct module ingress_module = {
 	.commit = ingress_commit,
 	.abort = ingress_abort,
 	.stats = ingress_stats,
+	.prom_losses = ingress_prom_losses,
+	.prom_matches = ingress_prom_matches,
 	.lost = ingress_lost,
 	.tick = ingress_tick,
 	.unload = ingress_unload,

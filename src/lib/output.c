@@ -4,13 +4,16 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include "lib/cgroup.h"
+#include "lib/evtext.h"
 #include "lib/log.h"
 #include "lib/output.h"
 #include "lib/safefile.h"
+#include "lib/syslog.h"
 
-struct output out = { .fd = -1 };
+struct output out;
 
 static int64_t now_ns(clockid_t c)
 {
@@ -25,78 +28,182 @@ void output_sync_clock(void)
 	out.wall_offset_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_BOOTTIME);
 }
 
-int output_open(const char *path, enum out_format fmt)
+static int open_sink(struct sink *k, const char *target)
 {
-	out.fmt = fmt;
-	out.fd = STDOUT_FILENO;
-	if (path && strcmp(path, "-") != 0) {
-		/* root appends here: never through a link someone planted */
-		out.fd = safe_open_write(path, SAFE_APPEND, 0600);
-		if (out.fd < 0) {
-			int err = out.fd;
+	char why[128];
+	int fd;
 
-			log_err("cannot open output %s: %s", path, safe_why(err));
-			return err;
+	k->target = target;
+	k->fd = -1;
+	if (!strcmp(target, "-")) {
+		k->kind = SINK_STDOUT;
+		k->fd = STDOUT_FILENO;
+		return 0;
+	}
+	if (syslog_is_target(target)) {
+		k->kind = SINK_SYSLOG;
+		k->syslog = calloc(1, sizeof(*k->syslog));
+		if (!k->syslog)
+			return -ENOMEM;
+		if (syslog_parse(target, k->syslog, why, sizeof(why))) {
+			log_err("--output %s: expected %s", target, why);
+			return -EINVAL;
 		}
+		fd = syslog_connect(k->syslog);
+		if (fd < 0) {
+			log_err("cannot connect output %s: %s", target, strerror(-fd));
+			return fd;
+		}
+		k->fd = fd;
+		return 0;
+	}
+	k->kind = SINK_FILE;
+	/* root appends here: never through a link someone planted */
+	fd = safe_open_write(target, SAFE_APPEND, 0600);
+	if (fd < 0) {
+		log_err("cannot open output %s: %s", target, safe_why(fd));
+		return fd;
+	}
+	k->fd = fd;
+	return 0;
+}
+
+int output_open(const char *const targets[], int n, enum out_format fmt)
+{
+	static const char *const std[] = { "-" };
+
+	if (n > OUTPUT_MAX) {
+		log_err("--output: at most %d outputs", OUTPUT_MAX);
+		return -E2BIG;
+	}
+	if (!n) {
+		targets = std;
+		n = 1;
+	}
+	out.fmt = fmt;
+	if (gethostname(out.hostname, sizeof(out.hostname) - 1))
+		strcpy(out.hostname, "-");
+	for (int i = 0; i < n; i++) {
+		int err = open_sink(&out.sinks[out.nsinks++], targets[i]);
+
+		if (err)
+			return err;	/* output_close() undoes the others */
 	}
 	output_sync_clock();
 	return 0;
 }
 
+static void close_sink(struct sink *k)
+{
+	if (k->fd > STDERR_FILENO)
+		close(k->fd);
+	free(k->syslog);
+	free(k->buf);
+	free(k->ends);
+	*k = (struct sink){ .fd = -1 };
+}
+
 void output_close(void)
 {
 	output_flush();
-	if (out.fd > STDERR_FILENO)
-		close(out.fd);
-	out.fd = -1;
-	free(out.buf);
-	free(out.ends);
-	out.buf = NULL;
-	out.ends = NULL;
-	out.len = out.cap = out.nlines = out.ends_cap = 0;
+	for (int i = 0; i < out.nsinks; i++)
+		close_sink(&out.sinks[i]);
+	out.nsinks = 0;
+}
+
+/* A new file at the same path (logrotate renamed the old one; lines
+ * still pending go to the old one first). */
+static void reopen_file(struct sink *k)
+{
+	int fd = safe_open_write(k->target, SAFE_APPEND, 0600);
+
+	if (fd < 0) {
+		log_err("SIGUSR1: cannot reopen output %s: %s; writing on to "
+			"the old file", k->target, safe_why(fd));
+		return;
+	}
+	close(k->fd);
+	k->fd = fd;
+}
+
+static void reconnect_syslog(struct sink *k)
+{
+	int fd = syslog_connect(k->syslog);
+
+	if (fd < 0) {
+		log_err("cannot reconnect output %s: %s", k->target, strerror(-fd));
+		return;
+	}
+	close(k->fd);
+	k->fd = fd;
+}
+
+void output_reopen(void)
+{
+	output_flush();
+	for (int i = 0; i < out.nsinks; i++) {
+		struct sink *k = &out.sinks[i];
+
+		if (k->kind == SINK_FILE)
+			reopen_file(k);
+		else if (k->kind == SINK_SYSLOG)
+			reconnect_syslog(k);
+	}
 }
 
 /* Once when writes start failing, once when they work again: a full disk
  * or a closed pipe must not turn every event into a line on stderr. Near
  * a full disk small writes fit and large ones do not, so "works again" is
  * only said after a second of writes without a failure (output_tick). */
-static void note_write_error(int err)
+static void note_write_error(struct sink *k, int err)
 {
-	out.ok_since = 0;
-	if (out.last_errno)
+	k->ok_since = 0;
+	if (k->last_errno)
 		return;
-	out.last_errno = err;
-	out.failed_at_error = out.failed;
-	log_err("writing events failed: %s; events are being lost "
-		"(counted in the stats line)", strerror(err));
+	k->last_errno = err;
+	k->failed_at_error = k->failed;
+	log_err("writing events to %s failed: %s; events are being lost "
+		"(counted in the stats line)", k->kind == SINK_STDOUT ?
+		"standard output" : k->target, strerror(err));
 }
 
-static void note_write_ok(void)
+static void note_write_ok(struct sink *k)
 {
-	if (out.last_errno && !out.ok_since)
-		out.ok_since = now_ns(CLOCK_MONOTONIC);
+	if (k->last_errno && !k->ok_since)
+		k->ok_since = now_ns(CLOCK_MONOTONIC);
+}
+
+static void lose(struct sink *k, uint64_t n)
+{
+	k->failed += n;
+	out.failed += n;
 }
 
 void output_tick(void)
 {
-	if (!out.last_errno || !out.ok_since ||
-	    now_ns(CLOCK_MONOTONIC) - out.ok_since < 1000000000LL)
-		return;
-	out.ok_since = 0;
-	log_info("writing events works again; %llu lost meanwhile (counted "
-		 "in the stats line)",
-		 (unsigned long long)(out.failed - out.failed_at_error));
-	out.last_errno = 0;
-	out.resumed = true;
+	for (int i = 0; i < out.nsinks; i++) {
+		struct sink *k = &out.sinks[i];
+
+		if (!k->last_errno || !k->ok_since ||
+		    now_ns(CLOCK_MONOTONIC) - k->ok_since < 1000000000LL)
+			continue;
+		k->ok_since = 0;
+		log_info("writing events to %s works again; %llu lost meanwhile "
+			 "(counted in the stats line)", k->kind == SINK_STDOUT ?
+			 "standard output" : k->target,
+			 (unsigned long long)(k->failed - k->failed_at_error));
+		k->last_errno = 0;
+		out.resumed = true;
+	}
 }
 
 /* write() all of buf[0..n); returns bytes written, errno set if short. */
-static size_t write_all(const char *buf, size_t n)
+static size_t write_all(int fd, const char *buf, size_t n)
 {
 	size_t done = 0;
 
 	while (done < n) {
-		ssize_t w = write(out.fd, buf + done, n - done);
+		ssize_t w = write(fd, buf + done, n - done);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -113,83 +220,139 @@ static size_t write_all(const char *buf, size_t n)
 /* The last n bytes written are the start of a line that did not fit
  * (disk full): take them back from a file; elsewhere (a pipe) end the
  * line with the next write. */
-static void cut_partial_line(size_t n)
+static void cut_partial_line(struct sink *k, size_t n)
 {
 	struct stat st;
 	off_t end;
 
-	if (!fstat(out.fd, &st) && S_ISREG(st.st_mode) &&
-	    (end = lseek(out.fd, 0, SEEK_CUR)) >= (off_t)n &&
-	    !ftruncate(out.fd, end - (off_t)n))
+	if (!fstat(k->fd, &st) && S_ISREG(st.st_mode) &&
+	    (end = lseek(k->fd, 0, SEEK_CUR)) >= (off_t)n &&
+	    !ftruncate(k->fd, end - (off_t)n))
 		return;
-	out.torn = true;
+	k->torn = true;
+}
+
+/* One datagram per message; the socket does not block (a stuck syslog
+ * daemon must not stall events): what it refuses is counted as lost. */
+static void flush_syslog(struct sink *k)
+{
+	size_t start = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < k->nlines; start = k->ends[i++]) {
+		ssize_t w;
+
+		do
+			w = send(k->fd, k->buf + start, k->ends[i] - start, MSG_NOSIGNAL);
+		while (w < 0 && errno == EINTR);
+		if (w < 0) {
+			err = errno;
+			lose(k, 1);
+			continue;
+		}
+		k->written++;
+		out.events++;
+	}
+	if (err)
+		note_write_error(k, err);
+	else
+		note_write_ok(k);
 }
 
 /* Write the pending lines. Lines that did not reach the output are
  * counted as failed and dropped (the consumer may never come back); a
  * line cut in the middle is ended by the next successful write, so the
  * output stays one JSON object per line. */
-void output_flush(void)
+static void flush_stream(struct sink *k)
 {
 	size_t done, whole = 0;
 	int err;
 
-	if (out.fd < 0 || !out.len)
-		return;
-	if (out.torn) {
-		if (write_all("\n", 1) != 1) {
+	if (k->torn) {
+		if (write_all(k->fd, "\n", 1) != 1) {
 			err = errno;
-			out.failed += out.nlines;
-			note_write_error(err);
-			goto drop;
+			lose(k, k->nlines);
+			note_write_error(k, err);
+			return;
 		}
-		out.torn = false;
+		k->torn = false;
 	}
-	done = write_all(out.buf, out.len);
+	done = write_all(k->fd, k->buf, k->len);
 	err = errno;
-	while (whole < out.nlines && out.ends[whole] <= done)
+	while (whole < k->nlines && k->ends[whole] <= done)
 		whole++;
+	k->written += whole;
 	out.events += whole;
-	if (done == out.len) {
-		note_write_ok();
-		goto drop;
+	if (done == k->len) {
+		note_write_ok(k);
+		return;
 	}
-	out.failed += out.nlines - whole;
-	if (done > (whole ? out.ends[whole - 1] : 0))
-		cut_partial_line(done - (whole ? out.ends[whole - 1] : 0));
-	note_write_error(err);
-drop:
-	out.len = 0;
-	out.nlines = 0;
+	lose(k, k->nlines - whole);
+	if (done > (whole ? k->ends[whole - 1] : 0))
+		cut_partial_line(k, done - (whole ? k->ends[whole - 1] : 0));
+	note_write_error(k, err);
 }
 
-/* Queue one line (plus '\n'); flushes first when the buffer is full. */
-static bool queue_line(const char *s, size_t n)
+static void flush_sink(struct sink *k)
 {
-	if (out.len + n + 1 > out.cap)
-		output_flush();
-	if (n + 1 > out.cap) {
-		char *b = realloc(out.buf, n + 1 > 65536 ? n + 1 : 65536);
+	if (k->fd < 0 || !k->len)
+		return;
+	if (k->kind == SINK_SYSLOG)
+		flush_syslog(k);
+	else
+		flush_stream(k);
+	k->len = 0;
+	k->nlines = 0;
+}
+
+void output_flush(void)
+{
+	for (int i = 0; i < out.nsinks; i++)
+		flush_sink(&out.sinks[i]);
+}
+
+/* Queue one record of n bytes (plus '\n' for streams);
+ * flushes this output first when its buffer is full. */
+static bool queue(struct sink *k, const char *s, size_t n)
+{
+	size_t nl = k->kind != SINK_SYSLOG;
+
+	if (k->len + n + nl > k->cap)
+		flush_sink(k);
+	if (n + nl > k->cap) {
+		size_t cap = n + nl > 65536 ? n + nl : 65536;
+		char *b = realloc(k->buf, cap);
 
 		if (!b)
 			return false;
-		out.buf = b;
-		out.cap = n + 1 > 65536 ? n + 1 : 65536;
+		k->buf = b;
+		k->cap = cap;
 	}
-	if (out.nlines == out.ends_cap) {
-		size_t c = out.ends_cap ? out.ends_cap * 2 : 256;
-		size_t *e = realloc(out.ends, c * sizeof(*e));
+	if (k->nlines == k->ends_cap) {
+		size_t c = k->ends_cap ? k->ends_cap * 2 : 256;
+		size_t *e = realloc(k->ends, c * sizeof(*e));
 
 		if (!e)
 			return false;
-		out.ends = e;
-		out.ends_cap = c;
+		k->ends = e;
+		k->ends_cap = c;
 	}
-	memcpy(out.buf + out.len, s, n);
-	out.buf[out.len + n] = '\n';
-	out.len += n + 1;
-	out.ends[out.nlines++] = out.len;
+	memcpy(k->buf + k->len, s, n);
+	if (nl)
+		k->buf[k->len + n] = '\n';
+	k->len += n + nl;
+	k->ends[k->nlines++] = k->len;
 	return true;
+}
+
+/* The RFC 5424 message around the JSON line; a message too large for
+ * one datagram is lost and counted. */
+static bool queue_syslog(struct sink *k, const char *json, size_t n)
+{
+	static char msg[65000];
+	size_t len = syslog_format(msg, sizeof(msg), json, n, out.hostname);
+
+	return len && queue(k, msg, len);
 }
 
 /* Unsigned arithmetic: boot_ns comes from an event record, and a bogus
@@ -221,24 +384,37 @@ void output_begin(struct jbuf *j, const char *type, uint64_t boot_ns)
 	jb_obj_open(j);
 	jb_kstr(j, "time", ts);
 	jb_kstr(j, "type", type);
+	jb_ku64(j, "schema_version", OUTPUT_SCHEMA_VERSION);
 }
 
-void output_emit(struct jbuf *j, const char *text)
+void output_emit(struct jbuf *j)
 {
-	bool ok;
+	static char text[16384];
 
 	jb_obj_close(j);
+	/* the text form comes from the JSON, the same for every type */
+	if (out.fmt == FMT_TEXT && !j->oom)
+		event_text(j->buf, j->len, text, sizeof(text));
 	if (out.tap && !j->oom)
 		out.tap(j->buf, j->len);
-	if (j->oom)
-		ok = false;
-	else if (out.fmt == FMT_TEXT && text)
-		ok = queue_line(text, strlen(text));
-	else
-		ok = queue_line(j->buf, j->len);
-	if (!ok) {
-		out.failed++;
-		note_write_error(ENOMEM);
+	if (out.observe && !j->oom)
+		out.observe(j->buf, j->len);
+	for (int i = 0; i < out.nsinks; i++) {
+		struct sink *k = &out.sinks[i];
+		bool ok;
+
+		if (j->oom)
+			ok = false;
+		else if (k->kind == SINK_SYSLOG)
+			ok = queue_syslog(k, j->buf, j->len);
+		else if (out.fmt == FMT_TEXT)
+			ok = queue(k, text, strlen(text));
+		else
+			ok = queue(k, j->buf, j->len);
+		if (!ok) {
+			lose(k, 1);
+			note_write_error(k, j->oom ? ENOMEM : EMSGSIZE);
+		}
 	}
 }
 

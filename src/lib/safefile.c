@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <linux/openat2.h>
 #include "lib/json.h"
@@ -239,4 +241,11 @@ void safe_put_yaml(FILE *f, const char *s)
 	fputc('"', f);
 	put_escaped(f, s, strlen(s), '"');
 	fputc('"', f);
+}
+
+bool safe_on_bpffs(int fd)
+{
+	struct statfs st;
+
+	return !fstatfs(fd, &st) && st.f_type == BPF_FS_MAGIC;
 }

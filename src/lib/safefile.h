@@ -38,6 +38,8 @@ int safe_mkdirs(const char *path, mode_t mode);
 int safe_rewrite(int fd, const void *buf, size_t len);
 /* Whether path (not followed) still names the file open as fd. */
 bool safe_still_at(int fd, const char *path);
+/* Whether the directory (or file) open as fd is on a BPF filesystem. */
+bool safe_on_bpffs(int fd);
 /* The reason for a refusal code of the functions above, else strerror. */
 const char *safe_why(int err);
 

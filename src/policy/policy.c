@@ -51,6 +51,14 @@ static int parse_self_protection(struct policy *p, const struct ynode *n,
 	return 0;
 }
 
+/* Opt-in: the syscall tracepoints of self-protection put every syscall of
+ * every task on the slow path (docs/benchmarks.md has the cost). */
+static int parse_guard_syscalls(struct policy *p, const struct ynode *n,
+				struct diags *d)
+{
+	return ynode_bool(n, &p->guard_syscalls, d);
+}
+
 static int parse_on_unsupported(struct policy *p, const struct ynode *n,
 				struct diags *d)
 {
@@ -83,6 +91,7 @@ static const struct {
 	{ "name", parse_name },
 	{ "description", parse_ignored },
 	{ "self_protection", parse_self_protection },
+	{ "self_protection_syscalls", parse_guard_syscalls },
 	{ "on_unsupported", parse_on_unsupported },
 };
 #define N_CORE_KEYS (sizeof(core_keys) / sizeof(core_keys[0]))

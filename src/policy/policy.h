@@ -59,6 +59,7 @@ struct policy {
 	char *name;
 	unsigned observe;	/* OBSERVE_* */
 	uint8_t self_protection;	/* ACT_NONE, ACT_ALERT (default), ACT_KILL */
+	bool guard_syscalls;	/* self_protection_syscalls: on */
 	bool fail_unsupported;	/* on_unsupported: fail (deny needs LSM) */
 	struct rule *rules;
 	size_t nrules;

@@ -5,6 +5,7 @@
  * caller flips to it when every module is ready. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -12,9 +13,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 #include "lib/cgroup.h"
 #include "policy/policy.h"
 #include "process/compile.h"
+#include "process/syscalls.h"
 
 #define GEN_AT(type, field) sizeof(type), offsetof(type, field)
 const struct proc_map_desc proc_map_desc[PM__COUNT] = {
@@ -39,7 +42,16 @@ struct compile {
 	__u32 gen;
 	const char *cgroup_root;
 	struct diags *d;
+	bool binary_negated;	/* the rule's binaries are under not: */
+	size_t tree_inodes[PM__COUNT];	/* files named by inode, per map */
+	bool tree_full[PM__COUNT];	/* a prefix hit the bounds below */
 };
+
+/* Files under directory prefixes named by inode, per map and policy: the
+ * exact-file maps hold 16,384 keys for both generations and the exact
+ * paths too. */
+#define PREFIX_INODES_MAX	4096
+#define PREFIX_TREE_DEPTH	64
 
 static void set_bit(struct rule_bits *b, int rule)
 {
@@ -194,6 +206,87 @@ static int add_dirent(struct compile *c, const char *path, int rule)
 	return add_dirent_to(c, PM_BIN_DIRENT, path, rule);
 }
 
+/* ---- hard links out of a directory prefix ---------------------------- */
+
+static int add_tree(struct compile *c, int dfd, enum proc_rule_map m,
+		    int rule, int depth);
+
+static int add_tree_entry(struct compile *c, int dfd, const char *name,
+			  enum proc_rule_map m, int rule, int depth)
+{
+	struct file_id id = { .gen = c->gen };
+	struct stat st;
+	int fd;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return 0;
+	if (S_ISDIR(st.st_mode)) {
+		if (depth >= PREFIX_TREE_DEPTH) {
+			c->tree_full[m] = true;
+			return 0;
+		}
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		return fd < 0 ? 0 : add_tree(c, fd, m, rule, depth + 1);
+	}
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	if (c->tree_inodes[m] >= PREFIX_INODES_MAX) {
+		c->tree_full[m] = true;
+		return 0;
+	}
+	c->tree_inodes[m]++;
+	id.ino = st.st_ino;
+	id.dev = kernel_dev(st.st_dev);
+	return or_rule(c, m, &id, rule);
+}
+
+/* Every regular file below the directory dfd (which it closes), by inode:
+ * symlinks are not followed. */
+static int add_tree(struct compile *c, int dfd, enum proc_rule_map m,
+		    int rule, int depth)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *e;
+	int err = 0;
+
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	while (!err && !c->tree_full[m] && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			err = add_tree_entry(c, dirfd(d), e->d_name, m, rule, depth);
+	closedir(d);
+	return err;
+}
+
+/* A hard link made elsewhere of a file under a directory prefix is not
+ * under the prefix (the walk up from the link never meets it), so the
+ * files there at load are also named by inode, like exact files: a link
+ * made after the load is caught. Bounded; the warning names the prefix
+ * where the bound cut. */
+static int add_prefix_files(struct compile *c, const struct strv *s, size_t i,
+			    enum proc_rule_map m, int rule)
+{
+	int fd = open(s->v[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int err;
+
+	if (fd < 0)
+		return 0;
+	if (c->tree_full[m]) {
+		close(fd);
+		return 0;
+	}
+	err = add_tree(c, fd, m, rule, 0);
+	if (!err && c->tree_full[m])
+		diag_add(c->d, s->line[i], s->col[i], "warning: directory \"%s\": "
+			 "more than %d files (or %d levels) below the policy's "
+			 "directory prefixes; hard links elsewhere of the files "
+			 "past the limit are not recognised", s->v[i],
+			 PREFIX_INODES_MAX, PREFIX_TREE_DEPTH);
+	return err;
+}
+
 /* A file rule's target: exact file (inode and directory entry, so it may
  * not exist yet), or a directory prefix. */
 static int add_target(struct compile *c, const struct strv *s, size_t i,
@@ -209,7 +302,8 @@ static int add_target(struct compile *c, const struct strv *s, size_t i,
 			warn_at(c, s, i, "files directory", err);
 			return 0;
 		}
-		return or_rule(c, PM_TGT_DIR, &id, rule);
+		return or_rule(c, PM_TGT_DIR, &id, rule) ?:
+		       add_prefix_files(c, s, i, PM_TGT_FILE, rule);
 	}
 	if (!err && (err = or_rule(c, PM_TGT_FILE, &id, rule)))
 		return err;
@@ -275,7 +369,15 @@ static int add_binary(struct compile *c, const struct strv *s, size_t i,
 	}
 	if (dir) {
 		c->img->hdr.dir_depth = MAX_DIR_DEPTH;
-		return or_rule(c, PM_BIN_DIR, &id, rule);
+		err = or_rule(c, PM_BIN_DIR, &id, rule);
+		/* Under not: (an allow-list) a link elsewhere is only refused;
+		 * for an allow rule a link elsewhere is the same allowed file,
+		 * so neither needs the walk (warden run's exec allow-list names
+		 * all of /usr/lib/gcc/). */
+		if (!err && !c->binary_negated &&
+		    c->img->hdr.action[rule] != ACT_ALLOW)
+			err = add_prefix_files(c, s, i, PM_BIN_FILE, rule);
+		return err;
 	}
 	return or_rule(c, PM_BIN_FILE, &id, rule) ?: add_dirent(c, v, rule);
 }
@@ -357,16 +459,66 @@ static int add_nums(struct compile *c, enum proc_rule_map m,
 	return 0;
 }
 
+/* Syscalls to the same effect as a named one: a rule on the first holds
+ * for the others. The new mount API does what mount does; clone/clone3
+ * with CLONE_NEW* flags what unshare does (checked in the kernel: the
+ * pseudo slot SYSCALL_CLONE_NS). setns joins an existing namespace: its
+ * own rule. */
+static const struct { const char *named, *also; } equivalents[] = {
+	{ "mount", "fsopen" }, { "mount", "fsconfig" }, { "mount", "fsmount" },
+	{ "mount", "fspick" }, { "mount", "move_mount" },
+	{ "mount", "open_tree" }, { "mount", "mount_setattr" },
+};
+
+static void add_equivalents(struct compile *c, int nr, int rule)
+{
+	const char *name = syscall_name(nr);
+
+	if (!name)
+		return;
+	if (strcmp(name, "unshare") == 0)
+		set_bit(&c->img->syscall[SYSCALL_CLONE_NS], rule);
+	for (size_t i = 0; i < sizeof(equivalents) / sizeof(equivalents[0]); i++) {
+		int also = syscall_nr(equivalents[i].also);
+
+		if (strcmp(name, equivalents[i].named) == 0 && also >= 0 &&
+		    also < SYSCALL_SLOTS)
+			set_bit(&c->img->syscall[also], rule);
+	}
+}
+
 static int add_syscalls(struct compile *c, const struct rule *r, int rule)
 {
 	for (size_t i = 0; i < r->nsyscalls; i++) {
 		int nr = r->syscalls[i];
 
-		if (nr < 0 || nr >= SYSCALL_SLOTS)
+		if (nr < 0 || nr >= SYSCALL_SLOTS || nr == SYSCALL_CLONE_NS)
 			return -ERANGE;
 		set_bit(&c->img->syscall[nr], rule);
+		add_equivalents(c, nr, rule);
 	}
 	return 0;
+}
+
+void process_image_syscalls(const struct process_image *img,
+			    bool wanted[SYSCALL_SLOTS])
+{
+	static const char *const clones[] = { "clone", "clone3" };
+
+	for (int nr = 0; nr < SYSCALL_SLOTS; nr++) {
+		wanted[nr] = false;
+		for (int w = 0; w < RULE_WORDS; w++)
+			wanted[nr] |= img->syscall[nr].w[w] != 0;
+	}
+	if (!wanted[SYSCALL_CLONE_NS])
+		return;
+	wanted[SYSCALL_CLONE_NS] = false;
+	for (size_t i = 0; i < 2; i++) {
+		int nr = syscall_nr(clones[i]);
+
+		if (nr >= 0 && nr < SYSCALL_SLOTS)
+			wanted[nr] = true;
+	}
 }
 
 static void add_header_bits(struct compile *c, const struct rule *r, int i)
@@ -395,6 +547,7 @@ static int compile_rule(struct compile *c, const struct rule *r, int i)
 	int err;
 
 	add_header_bits(c, r, i);
+	c->binary_negated = r->sel.negated & (1u << DIM_BINARY);
 	err = add_all(c, &r->sel.binary, add_binary, i);
 	err = err ?: add_nums(c, PM_PID, &r->sel.pid, i);
 	err = err ?: add_nums(c, PM_UID, &r->sel.uid, i);
@@ -404,6 +557,22 @@ static int compile_rule(struct compile *c, const struct rule *r, int i)
 	err = err ?: add_syscalls(c, r, i);
 	err = err ?: add_all(c, &r->files, add_target, i);
 	return err;
+}
+
+void process_file_rule_notes(const struct policy *p, struct diags *d)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct rule *r = &p->rules[i];
+
+		if (!r->files.n || r->action == ACT_ALLOW)
+			continue;
+		diag_add(d, r->line, r->col, "note: rule \"%s\": without BPF LSM, "
+			 "io_uring operations that open, create, rename, link or "
+			 "unlink a file by path, from a process in the rule's "
+			 "scope, are %s whatever file they name: the ring resolves "
+			 "the path where no tracepoint sees the file", r->name,
+			 r->action == ACT_ALERT ? "reported" : "killed");
+	}
 }
 
 void process_image_free(struct process_image *img)

@@ -3,6 +3,7 @@
  * the policy names); src/process/maps.c writes the image into the kernel. */
 #ifndef WARDEN_PROCESS_COMPILE_H
 #define WARDEN_PROCESS_COMPILE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "policy/diag.h"
@@ -59,6 +60,14 @@ struct process_image {
 int process_compile(const struct policy *p, __u32 gen, const char *cgroup_root,
 		    struct process_image **out, struct diags *d);
 void process_image_free(struct process_image *img);
+/* The syscalls whose tracepoints img needs: those some rule names or
+ * covers (clone and clone3 for the SYSCALL_CLONE_NS slot). */
+void process_image_syscalls(const struct process_image *img,
+			    bool wanted[SYSCALL_SLOTS]);
+/* What file rules cannot hold on a kernel without BPF LSM, one diagnostic
+ * per rule at its position: io_uring operations by path are judged by the
+ * submitter alone (bpf/process/uring.h). */
+void process_file_rule_notes(const struct policy *p, struct diags *d);
 /* The bitmap for key in map m, or NULL. */
 const struct rule_bits *process_image_get(const struct process_image *img,
 					  enum proc_rule_map m, const void *key);

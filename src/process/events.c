@@ -1,6 +1,7 @@
 /* Process events: check the record, enrich it (ancestry, container) and
  * print it as one JSON line or one text line. */
 #include <signal.h>
+#include <linux/io_uring.h>
 #include <stdio.h>
 #include <string.h>
 #include "lib/cgroup.h"
@@ -21,6 +22,7 @@ static const char *type_name(__u32 t)
 	case EV_EXIT: return "exit";
 	case EV_SYSCALL: return "syscall";
 	case EV_FILE: return "file";
+	case EV_SIGNAL: return "signal";
 	default: return "unknown";
 	}
 }
@@ -31,6 +33,21 @@ static const char *mechanism_name(__u8 m)
 	case MECH_SIGKILL_TP: return "sigkill";
 	case MECH_LSM: return "lsm";
 	default: return NULL;
+	}
+}
+
+/* io_uring operations a file event can come from (bpf/process/uring.h). */
+static const char *uring_op_name(__s32 op)
+{
+	switch (op) {
+	case IORING_OP_OPENAT: return "openat";
+	case IORING_OP_OPENAT2: return "openat2";
+	case IORING_OP_RENAMEAT: return "renameat";
+	case IORING_OP_UNLINKAT: return "unlinkat";
+	case IORING_OP_MKDIRAT: return "mkdirat";
+	case IORING_OP_SYMLINKAT: return "symlinkat";
+	case IORING_OP_LINKAT: return "linkat";
+	default: return "?";
 	}
 }
 
@@ -111,15 +128,6 @@ static void json_ancestors(struct jbuf *j, const struct process_event *ev)
 	jb_arr_close(j);
 }
 
-/* The event's cgroup path as a string in path (CGPATH_MAX_LEN + 1), or
- * NULL: a NUL inside the path is not a container's cgroup. */
-static const char *cg_path(const struct ev_strings *s, char *path)
-{
-	memcpy(path, s->cg, s->cg_len);
-	path[s->cg_len] = '\0';
-	return strlen(path) == s->cg_len ? path : NULL;
-}
-
 static void json_cgroup(struct jbuf *j, const struct process_event *ev,
 			const struct ev_strings *s)
 {
@@ -128,7 +136,10 @@ static void json_cgroup(struct jbuf *j, const struct process_event *ev,
 	jb_ku64(j, "cgroup_id", ev->cgroup_id);
 	jb_key(j, "cgroup");
 	jb_strn(j, s->cg, s->cg_len);
-	output_container(j, cg_path(s, path), cid);
+	memcpy(path, s->cg, s->cg_len);
+	path[s->cg_len] = '\0';
+	/* a NUL inside the path is not a container's cgroup */
+	output_container(j, strlen(path) == s->cg_len ? path : NULL, cid);
 }
 
 /* The policy whose rule indices events of generation gen refer to. */
@@ -193,7 +204,12 @@ static void json_event(struct jbuf *j, const struct process_event *ev,
 		jb_key(j, "file");
 		jb_strn(j, s->path, s->path_len);
 	}
-	if (ev->type == EV_EXEC || ev->type == EV_SYSCALL || ev->type == EV_FILE) {
+	if (ev->type == EV_FILE && (ev->flags & EVF_URING)) {
+		jb_kstr(j, "via", "io_uring");
+		jb_kstr(j, "io_uring_op", uring_op_name(ev->syscall_nr));
+	}
+	if (ev->type == EV_EXEC || ev->type == EV_SYSCALL || ev->type == EV_FILE ||
+	    ev->type == EV_SIGNAL) {
 		json_args(j, s->args, s->args_len);
 		jb_kbool(j, "args_truncated", ev->flags & EVF_ARGS_TRUNC);
 		jb_key(j, "cwd");
@@ -209,49 +225,15 @@ static void json_event(struct jbuf *j, const struct process_event *ev,
 		jb_kstr(j, "syscall", syscall_name(ev->syscall_nr) ?: "?");
 		jb_ki64(j, "syscall_nr", ev->syscall_nr);
 	}
+	if (ev->flags & EVF_COMPAT)
+		jb_kstr(j, "abi", "ia32");
+	if (ev->type == EV_SIGNAL) {	/* sent to the agent */
+		jb_ki64(j, "signal", ev->exit_code);
+		jb_kstr(j, "signal_name", sigabbrev_np(ev->exit_code) ?: "?");
+	}
 	if (ev->type == EV_EXIT)
 		json_exit(j, ev);
 	json_rule(j, ev, p);
-}
-
-/* " container=RUNTIME:ID12" when the cgroup path names a container. */
-static void text_container(char *buf, size_t len, const struct ev_strings *s)
-{
-	char path[CGPATH_MAX_LEN + 1], cid[CONTAINER_ID_LEN + 1];
-	const char *rt;
-
-	rt = cg_path(s, path) ? container_id_from_path(path, cid) : NULL;
-	if (rt)
-		snprintf(buf + strlen(buf), len - strlen(buf), " container=%s:%.12s",
-			 rt, cid);
-}
-
-static void text_event(char *buf, size_t len, const struct process_event *ev,
-		       const struct ev_strings *s, const char *binary,
-		       const struct policy *p)
-{
-	char args[512] = "";
-
-	for (size_t i = 0; i < s->args_len && i < 200; i++)
-		args[i] = s->args[i] ? s->args[i] : ' ';
-	args[s->args_len < 200 ? s->args_len : 200] = '\0';
-	snprintf(buf, len, "%-7s pid=%u ppid=%u uid=%u ", type_name(ev->type),
-		 ev->pid, ev->ppid, ev->uid);
-	text_escape(buf, len, binary ? binary : "?", binary ? strlen(binary) : 1);
-	if (ev->type == EV_EXEC) {
-		strncat(buf, " ", len - strlen(buf) - 1);
-		text_escape(buf, len, args, strlen(args));
-	}
-	if (ev->type == EV_SYSCALL)
-		snprintf(buf + strlen(buf), len - strlen(buf), " syscall=%s",
-			 syscall_name(ev->syscall_nr) ?: "?");
-	if (ev->type == EV_EXIT)
-		snprintf(buf + strlen(buf), len - strlen(buf), " status=%d",
-			 ev->exit_code);
-	if (ev->rule && p && ev->rule <= p->nrules)
-		snprintf(buf + strlen(buf), len - strlen(buf), " rule=%s action=%s",
-			 p->rules[ev->rule - 1].name, action_name(ev->action));
-	text_container(buf, len, s);
 }
 
 /* Keep the user-space table in step with the kernel's. */
@@ -305,7 +287,6 @@ int process_event_cb(void *ctx, void *data, size_t size)
 	const struct process_event *ev = data;
 	const struct policy *p;
 	struct ev_strings s;
-	char text[1024];
 	const char *binary;
 
 	if (!split_event(ev, size, &s))
@@ -317,7 +298,7 @@ int process_event_cb(void *ctx, void *data, size_t size)
 	}
 	if (ev->flags & EVF_TRACK_ONLY)
 		return 0;
-	if (ev->type == EV_SYSCALL && s.path_len) {
+	if ((ev->type == EV_SYSCALL || ev->type == EV_SIGNAL) && s.path_len) {
 		/* the image's path, from the event itself */
 		memcpy(e->path, s.path, s.path_len);
 		e->path[s.path_len] = '\0';
@@ -325,9 +306,6 @@ int process_event_cb(void *ctx, void *data, size_t size)
 	}
 	p = policy_of(e, ev->gen);
 	json_event(&e->j, ev, &s, binary, p);
-	text[0] = '\0';
-	if (out.fmt == FMT_TEXT)
-		text_event(text, sizeof(text), ev, &s, binary, p);
-	output_emit(&e->j, text);
+	output_emit(&e->j);
 	return 0;
 }

@@ -1,7 +1,10 @@
-/* Self-protection: watch the syscalls a process would use to blind or stop
- * the agent (signals and ptrace aimed at it, loading BPF or kernel code,
- * removing its pins) and report them, or kill the caller if the policy
- * says so. Part of the process module's object. */
+/* Self-protection. Signals aimed at the agent are seen by on_signal
+ * (signal_generate, off the syscall path, always attached). With
+ * self_protection_syscalls: on, the syscalls a process would use to blind
+ * the agent otherwise (ptrace and process_vm_* on it, loading BPF or
+ * kernel code, removing its pins) are watched too, at the price of every
+ * syscall of every task going through the slow path while they are
+ * attached. Part of the process module's object. */
 #include <errno.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -16,8 +19,7 @@ static const struct {
 	__u8 kind;
 	bool needs_pins;	/* only watched when the agent pins */
 } guarded[] = {
-	{ "kill", GUARD_PID_ARG0, false }, { "tkill", GUARD_PID_ARG0, false },
-	{ "tgkill", GUARD_PID_ARG0, false }, { "pidfd_open", GUARD_PID_ARG0, false },
+	{ "pidfd_open", GUARD_PID_ARG0, false },
 	{ "process_vm_readv", GUARD_PID_ARG0, false },
 	{ "process_vm_writev", GUARD_PID_ARG0, false },
 	{ "ptrace", GUARD_PID_ARG1, false },
@@ -33,10 +35,10 @@ static const struct {
 #define N_GUARDED (sizeof(guarded) / sizeof(guarded[0]))
 _Static_assert(N_GUARDED <= GUARD_MAX_SYSCALLS, "a link each in struct guard");
 
-int guard_attach(struct guard *g, struct process_bpf *skel)
+/* The pin directory and each guarded syscall's kind, once at load. */
+int guard_init(struct process_bpf *skel)
 {
 	int fd = bpf_map__fd(skel->maps.proc_guard_nr);
-	char tp[64];
 
 	if (pin_root) {
 		size_t len = strlen(pin_root);
@@ -57,6 +59,20 @@ int guard_attach(struct guard *g, struct process_bpf *skel)
 			continue;
 		if (bpf_map_update_elem(fd, &key, &guarded[i].kind, BPF_ANY))
 			return -errno;
+	}
+	return 0;
+}
+
+int guard_attach(struct guard *g, struct process_bpf *skel)
+{
+	char tp[64];
+
+	for (size_t i = 0; i < N_GUARDED; i++) {
+		int nr = syscall_nr(guarded[i].name);
+
+		if (g->links[i] || nr < 0 || nr >= SYSCALL_SLOTS ||
+		    (guarded[i].needs_pins && !pin_root))
+			continue;
 		snprintf(tp, sizeof(tp), "sys_enter_%s", guarded[i].name);
 		g->links[i] = bpf_program__attach_tracepoint(skel->progs.on_guard,
 							     "syscalls", tp);
@@ -64,6 +80,7 @@ int guard_attach(struct guard *g, struct process_bpf *skel)
 		if (!g->links[i] && errno != ENOENT)
 			return -errno;
 	}
+	g->attached = true;
 	return 0;
 }
 
@@ -78,4 +95,5 @@ void guard_detach(struct guard *g)
 		bpf_link__destroy(g->links[i]);
 		g->links[i] = NULL;
 	}
+	g->attached = false;
 }

@@ -7,18 +7,25 @@
 
 struct bpf_object;
 
-/* The fds of the process object's policy maps. */
+/* The fds of the process object's policy maps, and the watch indices
+ * given to ancestor binaries so far (never reused: the kernel's process
+ * entries keep their bits). */
 struct process_maps {
 	int policy, syscall;
 	int rules[PM__COUNT];
+	int anc_watch, anc_rules;
+	struct file_id watched[ANC_WATCH_MAX];	/* gen 0 */
+	unsigned nwatched;
 };
 
-/* Find the maps in a loaded object. 0 or -ENOENT. */
+/* Find the maps in a loaded object, and the watch indices a pinned map
+ * already holds. 0 or -errno. */
 int process_maps_open(struct process_maps *m, const struct bpf_object *obj);
 /* Empty generation gen of every policy map. 0 or -errno. */
 int process_maps_clear(const struct process_maps *m, __u32 gen);
 /* Write img into its generation, which must be empty (cleared): the rule
- * maps first, the policy header, which makes it usable, last. */
-int process_maps_write(const struct process_maps *m,
-		       const struct process_image *img);
+ * maps first, the policy header, which makes it usable, last. -ENOSPC
+ * when ancestor rules named more than ANC_WATCH_MAX binaries since the
+ * agent started. */
+int process_maps_write(struct process_maps *m, const struct process_image *img);
 #endif

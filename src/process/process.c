@@ -3,17 +3,22 @@
  * need it. Its state is one struct; the event decoder gets its part as
  * the ring buffer's ctx. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include "lib/log.h"
 #include "core/module.h"
+#include "lib/prom.h"
 #include "core/objload.h"
 #include "policy/policy.h"
 #include "process/process.h"
 #include "process/events.h"
 #include "process/compile.h"
 #include "process/maps.h"
+#include "process/verify.h"
 #include "core/generation.h"
 #include "process/guard.h"
 #include "lib/percpu.h"
@@ -26,8 +31,11 @@
 
 /* Without LSM, file rules are checked when an open returns (and the caller
  * killed before it uses the descriptor); attached only while a policy has
- * file rules, so opens cost nothing otherwise. */
-static const char *const open_syscalls[] = { "open", "openat", "openat2", "creat" };
+ * file rules, so opens cost nothing otherwise. open_by_handle_at names no
+ * path at all, but returns a descriptor like the others. */
+static const char *const open_syscalls[] = {
+	"open", "openat", "openat2", "creat", "open_by_handle_at",
+};
 #define N_OPEN (sizeof(open_syscalls) / sizeof(open_syscalls[0]))
 
 /* Everything the module keeps between calls. */
@@ -40,10 +48,23 @@ static struct process_state {
 	bool lsm_active;		/* deny rules use BPF LSM */
 	/* Per syscall: the link of on_syscall to its sys_enter tracepoint. */
 	struct bpf_link *sys_links[SYSCALL_SLOTS];
-	bool sys_wanted[SYSCALL_SLOTS];	/* by the staged policy */
+	/* The syscalls each generation's policy needs watched. */
+	bool sys_wanted[POLICY_GENS][SYSCALL_SLOTS];
 	struct bpf_link *open_links[N_OPEN];
+	/* The ia32 entry: every syscall's raw sys_enter/sys_exit. */
+	struct bpf_link *sys32_enter, *sys32_exit;
+	bool staged_guard_syscalls;
+	struct bpf_link *uring_link;	/* on_uring_submit, with open_links */
+	bool uring_tp;			/* the kernel has io_uring_submit_req */
 	struct guard guard;
 	struct process_events ev;	/* the ring buffer's ctx */
+	/* What each generation was written with, and what the programs must
+	 * see, for the tamper check (process/verify.h) */
+	struct process_image *img[POLICY_GENS];
+	bool committed;			/* a policy is active: check it */
+	__u32 active;			/* its generation */
+	__u8 active_guard;		/* its self-protection */
+	uint64_t tampered;		/* differences found and put back */
 } st;
 
 static bool always(const struct policy *p)
@@ -109,8 +130,91 @@ static int mark_containers(void)
 	return n < 0 ? n : 0;
 }
 
+static long read_sysctl(const char *path, long dflt)
+{
+	FILE *f = fopen(path, "r");
+	long v;
+
+	if (!f)
+		return dflt;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = dflt;
+	fclose(f);
+	return v;
+}
+
+/* The kernel's process table holds every live thread group, so it cannot
+ * fill: there are never more than pid_max pids nor threads-max tasks.
+ * Bounded to [4096, 1M] (an empty hash map costs 16 bytes a bucket: 16 MiB
+ * at the top); beyond that, decisions fall back to the live task and are
+ * counted (process_table_full). WARDEN_PROC_TABLE_MAX overrides it, for
+ * the test that fills it. */
+static __u32 proc_table_size(void)
+{
+	long n = read_sysctl("/proc/sys/kernel/pid_max", 65536);
+	long threads = read_sysctl("/proc/sys/kernel/threads-max", n);
+	const char *env = getenv("WARDEN_PROC_TABLE_MAX");
+
+	if (threads < n)
+		n = threads;
+	if (n < 4096)
+		n = 4096;
+	if (n > (1L << 20))
+		n = 1L << 20;
+	if (env && atol(env) >= 16)
+		n = atol(env);
+	return n;
+}
+
+/* One overflow entry per CPU, for decisions while the table is full. */
+static int add_overflow_entries(void)
+{
+	int fd = bpf_map__fd(st.skel->maps.proc_table);
+	struct proc_info zero = { 0 };
+
+	for (int cpu = 0; cpu < libbpf_num_possible_cpus(); cpu++) {
+		__u32 key = PROC_OVERFLOW_KEY + cpu;
+
+		if (bpf_map_update_elem(fd, &key, &zero, BPF_ANY)) {
+			int err = -errno;
+
+			log_err("cannot add the process table's overflow "
+				"entries: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* The ia32 number -> native number map of on_sys32_*. */
+static int fill_sys32(void)
+{
+	static const char *const opens[] = { "open", "openat", "openat2", "creat" };
+	int fd = bpf_map__fd(st.skel->maps.proc_sys32);
+
+	for (__u32 nr32 = 0; nr32 < SYSCALL_SLOTS; nr32++) {
+		int nr = syscall_native_of32(nr32);
+		struct sys32_info v = { 0 };
+
+		if (nr < 0 || nr >= SYSCALL_SLOTS)
+			continue;
+		v.native1 = nr + 1;
+		for (size_t i = 0; i < sizeof(opens) / sizeof(opens[0]); i++)
+			if (strcmp(syscall_name32(nr32), opens[i]) == 0)
+				v.flags |= SYS32_OPEN;
+		if (bpf_map_update_elem(fd, &nr32, &v, BPF_ANY)) {
+			int err = -errno;
+
+			log_err("cannot fill the ia32 syscall map: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 static int process_load(struct ring_buffer **rb)
 {
+	__u32 size;
 	int err;
 
 	st.skel = process_bpf__open();
@@ -118,6 +222,8 @@ static int process_load(struct ring_buffer **rb)
 		return obj_load_failed(NULL, "the process BPF object", -errno);
 	st.skel->rodata->agent_tgid = getpid();
 	st.skel->rodata->host_mntns = host_mntns();
+	st.skel->rodata->nr_clone = syscall_nr("clone");
+	st.skel->rodata->nr_clone3 = syscall_nr("clone3");
 	/* deny rules fail execve with EPERM where LSM programs attach; the
 	 * tracepoint falls back to SIGKILL elsewhere */
 	st.lsm_active = probe_has(PF_LSM);
@@ -126,12 +232,28 @@ static int process_load(struct ring_buffer **rb)
 	bpf_program__set_autoload(st.skel->progs.deny_file_create, st.lsm_active);
 	bpf_program__set_autoload(st.skel->progs.deny_file_truncate, st.lsm_active);
 	bpf_program__set_autoload(st.skel->progs.deny_file_unlink, st.lsm_active);
+	size = proc_table_size();
+	err = bpf_map__set_max_entries(st.skel->maps.proc_table,
+				       size + libbpf_num_possible_cpus());
+	if (err)
+		return obj_load_failed(st.skel->obj, "the process table", err);
+	log_debug("process table: %u entries (and one overflow entry per CPU)", size);
+	/* attached only while a policy needs them (prepare_gen) */
+	bpf_program__set_autoattach(st.skel->progs.on_sys32_enter, false);
+	bpf_program__set_autoattach(st.skel->progs.on_sys32_exit, false);
+	/* io_uring ring operations, for file rules without LSM (uring.h);
+	 * a kernel built without io_uring has no ring to watch */
+	st.uring_tp = !st.lsm_active &&
+		      libbpf_find_vmlinux_btf_id("io_uring_submit_req",
+						 BPF_TRACE_RAW_TP) > 0;
+	bpf_program__set_autoload(st.skel->progs.on_uring_submit, st.uring_tp);
+	bpf_program__set_autoattach(st.skel->progs.on_uring_submit, false);
 	if (pin_root && (err = pin_maps(st.skel->obj, "process")))
 		return err;
 	err = process_bpf__load(st.skel);
 	if (err)
 		return obj_load_failed(st.skel->obj, "the process programs", err);
-	err = open_generations();
+	err = open_generations() ?: fill_sys32() ?: add_overflow_entries();
 	if (err)
 		return err;
 	err = process_bpf__attach(st.skel);
@@ -140,9 +262,9 @@ static int process_load(struct ring_buffer **rb)
 			strerror(-err));
 		return err;
 	}
-	err = guard_attach(&st.guard, st.skel);
+	err = guard_init(st.skel);
 	if (err) {
-		log_err("attaching self-protection failed: %s", strerror(-err));
+		log_err("setting up self-protection failed: %s", strerror(-err));
 		return err;
 	}
 	err = pin_link(st.skel->links.on_exec, "process", "on_exec") ?:
@@ -216,6 +338,45 @@ static bool has_file_rules(const struct policy *p)
 	return false;
 }
 
+/* Does p need the ia32 entry's sys_enter (syscall rules, guarded
+ * syscalls)? Its sys_exit (file rules decided at open's return)? */
+static bool needs_sys32_enter(const struct policy *p)
+{
+	for (size_t i = 0; p && i < p->nrules; i++)
+		if (p->rules[i].nsyscalls)
+			return true;
+	return p && p->guard_syscalls;
+}
+
+static bool needs_sys32_exit(const struct policy *p)
+{
+	return !st.lsm_active && has_file_rules(p);
+}
+
+/* Pinned like the sys_N links, so a restart keeps the ia32 entry closed. */
+static int attach_sys32(struct bpf_link **l, struct bpf_program *prog,
+			const char *pin, struct diags *d)
+{
+	int err;
+
+	if (*l)
+		return 0;
+	*l = bpf_program__attach(prog);
+	if (*l)
+		return pin_link(*l, "process", pin);
+	err = -errno;
+	diag_add(d, 0, 0, "cannot watch the ia32 syscall entry "
+		 "(raw_syscalls:%s): %s", pin, strerror(-err));
+	return err;
+}
+
+static void detach_sys32(struct bpf_link **l, const char *pin)
+{
+	pin_unlink("process", pin);
+	bpf_link__destroy(*l);
+	*l = NULL;
+}
+
 static int attach_open_fallback(struct diags *d)
 {
 	char tp[64];
@@ -234,6 +395,16 @@ static int attach_open_fallback(struct diags *d)
 			return err;
 		}
 	}
+	if (st.uring_tp && !st.uring_link) {
+		st.uring_link = bpf_program__attach(st.skel->progs.on_uring_submit);
+		if (!st.uring_link) {
+			int err = -errno;
+
+			diag_add(d, 0, 0, "cannot watch io_uring_submit_req for "
+				 "file rules: %s", strerror(-err));
+			return err;
+		}
+	}
 	return 0;
 }
 
@@ -243,6 +414,8 @@ static void detach_open_fallback(void)
 		bpf_link__destroy(st.open_links[i]);
 		st.open_links[i] = NULL;
 	}
+	bpf_link__destroy(st.uring_link);
+	st.uring_link = NULL;
 }
 
 /* Compile p into generation g and write it there. */
@@ -256,31 +429,52 @@ static int write_policy(const struct policy *p, __u32 g, struct diags *d)
 			 strerror(-err));
 		return err;
 	}
+	process_image_syscalls(img, st.sys_wanted[g]);
 	err = process_maps_write(&st.maps, img);
-	process_image_free(img);
-	if (err)
-		diag_add(d, 0, 0, "cannot write the process policy maps: %s",
-			 strerror(-err));
-	return err;
+	if (err) {
+		process_image_free(img);
+		if (err == -ENOSPC)
+			diag_add(d, 0, 0, "ancestor rules have named more than %d distinct "
+				 "binaries since the agent started; restart it to "
+				 "renumber them", ANC_WATCH_MAX);
+		else
+			diag_add(d, 0, 0, "cannot write the process policy maps: %s",
+				 strerror(-err));
+		return err;
+	}
+	process_image_free(st.img[g]);
+	st.img[g] = img;	/* kept: what the tamper check compares with */
+	return 0;
 }
 
 static int prepare_gen(const struct policy *p, __u32 g, struct diags *d)
 {
-	int err;
+	int err = write_policy(p, g, d);
 
-	memset(st.sys_wanted, 0, sizeof(st.sys_wanted));
-	for (size_t i = 0; i < p->nrules; i++)
-		for (size_t j = 0; j < p->rules[i].nsyscalls; j++)
-			st.sys_wanted[p->rules[i].syscalls[j]] = true;
-	err = write_policy(p, g, d);
 	if (err)
 		return err;
 	/* Attach new syscalls before the switch so no window opens. */
 	for (int nr = 0; nr < SYSCALL_SLOTS; nr++)
-		if (st.sys_wanted[nr] && !st.sys_links[nr] && (err = attach_syscall(nr, d)))
+		if (st.sys_wanted[g][nr] && !st.sys_links[nr] && (err = attach_syscall(nr, d)))
 			return err;
-	if (!st.lsm_active && has_file_rules(p) && (err = attach_open_fallback(d)))
+	if (!st.lsm_active && has_file_rules(p)) {
+		process_file_rule_notes(p, d);
+		if ((err = attach_open_fallback(d)))
+			return err;
+	}
+	if (needs_sys32_enter(p) &&
+	    (err = attach_sys32(&st.sys32_enter, st.skel->progs.on_sys32_enter,
+				"sys_enter", d)))
 		return err;
+	if (needs_sys32_exit(p) &&
+	    (err = attach_sys32(&st.sys32_exit, st.skel->progs.on_sys32_exit,
+				"sys_exit", d)))
+		return err;
+	if (p->guard_syscalls && (err = guard_attach(&st.guard, st.skel))) {
+		diag_add(d, 0, 0, "cannot watch the self-protection syscalls: %s",
+			 strerror(-err));
+		return err;
+	}
 	return 0;
 }
 
@@ -305,16 +499,17 @@ static int process_prepare(const struct policy *p, struct diags *d)
 	}
 	st.ev.gen_policy[g] = p;
 	st.staged_guard = p->self_protection;
+	st.staged_guard_syscalls = p->guard_syscalls;
 	st.staged = true;
 	return 0;
 }
 
-static void detach_unwanted_syscalls(void)
+static void detach_unwanted_syscalls(const bool *wanted)
 {
 	char name[32];
 
 	for (int nr = 0; nr < SYSCALL_SLOTS; nr++) {
-		if (st.sys_wanted[nr])
+		if (wanted[nr])
 			continue;
 		/* also one an earlier daemon pinned */
 		snprintf(name, sizeof(name), "sys_%d", nr);
@@ -326,40 +521,96 @@ static void detach_unwanted_syscalls(void)
 	}
 }
 
+/* Detach what the active policy does not need (after a switch, or after
+ * an aborted one attached more). */
+static void keep_only_active(void)
+{
+	__u32 g = gen_active(&st.gens);
+	const struct policy *active = st.ev.gen_policy[g];
+
+	if (!active)	/* nothing enforced yet: nothing needed */
+		memset(st.sys_wanted[g], 0, sizeof(st.sys_wanted[g]));
+	detach_unwanted_syscalls(st.sys_wanted[g]);
+	if (!has_file_rules(active))
+		detach_open_fallback();
+	if (!active || !active->guard_syscalls)
+		guard_detach(&st.guard);
+	if (!needs_sys32_enter(active))
+		detach_sys32(&st.sys32_enter, "sys_enter");
+	if (!needs_sys32_exit(active))
+		detach_sys32(&st.sys32_exit, "sys_exit");
+}
+
 static void process_commit(void)
 {
 	if (!st.staged)
 		return;
 	gen_commit(&st.gens);
 	guard_set_action(st.skel, st.staged_guard);
+	st.skel->bss->guard_syscalls = st.staged_guard_syscalls;
 	st.staged = false;
-	detach_unwanted_syscalls();
-	if (!has_file_rules(st.ev.gen_policy[gen_active(&st.gens)]))
-		detach_open_fallback();
+	st.committed = true;
+	st.active = gen_active(&st.gens);
+	st.active_guard = st.staged_guard;
+	keep_only_active();
 }
 
 static void process_abort(void)
 {
-	const struct policy *active = st.ev.gen_policy[gen_active(&st.gens)];
-
 	if (st.staged)
 		st.ev.gen_policy[!gen_active(&st.gens)] = NULL;
 	gen_abort(&st.gens);
 	st.staged = false;
-	/* Keep only what the active policy needs. */
-	memset(st.sys_wanted, 0, sizeof(st.sys_wanted));
-	for (size_t i = 0; active && i < active->nrules; i++)
-		for (size_t j = 0; j < active->rules[i].nsyscalls; j++)
-			st.sys_wanted[active->rules[i].syscalls[j]] = true;
-	detach_unwanted_syscalls();
-	if (!has_file_rules(active))
-		detach_open_fallback();
+	keep_only_active();
+}
+
+/* The .bss switches the agent wrote (active generation, self-protection
+ * action); put back if changed. Returns the number that differed. */
+static unsigned verify_switches(struct tamper *t)
+{
+	unsigned n = 0;
+
+	if ((st.skel->bss->active_gen & (POLICY_GENS - 1)) != st.active) {
+		__atomic_store_n(&st.skel->bss->active_gen, st.active, __ATOMIC_SEQ_CST);
+		n++;
+	}
+	if (st.skel->bss->guard_action != st.active_guard) {
+		guard_set_action(st.skel, st.active_guard);
+		n++;
+	}
+	if (n) {
+		t->changed += n;
+		snprintf(t->maps + strlen(t->maps), sizeof(t->maps) - strlen(t->maps),
+			 "%sprocess_.bss", *t->maps ? "," : "");
+	}
+	return n;
+}
+
+/* Once a second: the active policy is still what the agent wrote. */
+static void verify_policy(void)
+{
+	struct tamper t = { 0 };
+	int n;
+
+	if (!st.committed || st.staged || !st.img[st.active])
+		return;
+	n = process_maps_verify(&st.maps, st.img[st.active], &t);
+	if (n < 0) {
+		log_warn("cannot verify the process policy maps: %s", strerror(-n));
+		return;
+	}
+	n += verify_switches(&t);
+	if (!n)
+		return;
+	st.tampered += n;
+	process_report_tamper(&t);
 }
 
 /* The generation switched away from is cleared once no program reads it. */
 static void process_tick(void)
 {
 	gen_tick(&st.gens, "process");
+	verify_policy();
 }
 
 void process_losses(struct process_losses *l)
@@ -390,6 +641,20 @@ static void process_stats(struct jbuf *j)
 	jb_ku64(j, "process_track_lost", l.track_full);
 	jb_ku64(j, "process_containers_unmarked", l.ctr_map_full);
 	jb_kstr(j, "exec_deny_mechanism", st.lsm_active ? "lsm" : "sigkill");
+	jb_ku64(j, "process_tampered", st.tampered);
+}
+
+static void process_prom_losses(struct prom *p)
+{
+	struct process_losses l;
+
+	process_losses(&l);
+	prom_sample_u64(p, "warden_losses_total", l.ringbuf_full, "module",
+			"process", "cause", "ringbuf_full", NULL);
+	prom_sample_u64(p, "warden_losses_total", l.proc_map_full, "module",
+			"process", "cause", "table_full", NULL);
+	prom_sample_u64(p, "warden_losses_total", l.track_full, "module",
+			"process", "cause", "track_lost", NULL);
 }
 
 /* Set by `warden run`, which keeps events for its report instead. */
@@ -402,12 +667,20 @@ static void process_unload(void)
 {
 	guard_detach(&st.guard);
 	detach_open_fallback();
+	bpf_link__destroy(st.sys32_enter);
+	bpf_link__destroy(st.sys32_exit);
+	st.sys32_enter = st.sys32_exit = NULL;
 	for (int nr = 0; nr < SYSCALL_SLOTS; nr++) {
 		bpf_link__destroy(st.sys_links[nr]);
 		st.sys_links[nr] = NULL;
 	}
 	process_bpf__destroy(st.skel);
 	st.skel = NULL;
+	for (int g = 0; g < POLICY_GENS; g++) {
+		process_image_free(st.img[g]);
+		st.img[g] = NULL;
+	}
+	st.committed = false;
 	/* the agent frees the policies next; the sink is the caller's */
 	memset(st.ev.gen_policy, 0, sizeof(st.ev.gen_policy));
 	jb_free(&st.ev.j);
@@ -422,6 +695,7 @@ struct module process_module = {
 	.abort = process_abort,
 	.tick = process_tick,
 	.stats = process_stats,
+	.prom_losses = process_prom_losses,
 	.lost = process_lost,
 	.unload = process_unload,
 };

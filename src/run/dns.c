@@ -1,9 +1,14 @@
-/* The DNS proxy of `warden run`. The step's UDP port-53 traffic is
- * rewritten to this proxy (bpf/run_net.bpf.c). A query for an allowed name
- * is forwarded to the resolver the step was asking; the A/AAAA records of
- * the answer are added to the egress allow-list BEFORE the answer is
- * passed on, so the connection that follows finds them. Other names get
- * NXDOMAIN (enforce) or are forwarded and reported (audit). */
+/* The DNS proxy of `warden run`, the only resolver the step can reach.
+ * UDP port 53 to the resolvers warden uses (the policy's
+ * network.resolvers, else /etc/resolv.conf) is rewritten to this proxy in
+ * the kernel (bpf/run/run_net.bpf.c); DNS to any other address is refused
+ * there. Each query is parsed and re-encoded (header, one question and an
+ * EDNS size, nothing else: no byte the step wrote is passed on as is),
+ * sent by warden itself to the first resolver, and the answer, once it
+ * matches the question, opens its A/AAAA addresses for their TTL (bounded)
+ * BEFORE it is passed on, so the connection that follows finds them.
+ * Names not allowed get NXDOMAIN (enforce) or are resolved and reported
+ * (audit) without opening anything. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -14,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include "lib/log.h"
 #include "run/internal.h"
@@ -21,13 +27,17 @@
 #define DNS_MAX 4096
 #define MAX_PENDING 256
 #define PENDING_TIMEOUT_S 10
+#define T_A 1
+#define T_AAAA 28
+#define T_OPT 41
 
 struct pending {
 	int fd;			/* connected to the upstream resolver */
 	int client_sock;	/* proxy socket the query came in on */
 	struct sockaddr_storage client;
 	socklen_t client_len;
-	char name[256];
+	struct dns_query q;
+	uint16_t up_id;		/* the id warden sent upstream */
 	bool allowed;
 	time_t started;
 };
@@ -37,6 +47,8 @@ static bool enforcing;
 static int epoll_fd = -1, sock4 = -1, sock6 = -1;
 static struct pending pend[MAX_PENDING];
 static int npend;
+static struct cidr upstream[RUN_MAX_RESOLVERS];
+static size_t nupstream;
 
 static int bind_loopback(int family, uint16_t *port_be)
 {
@@ -79,32 +91,88 @@ static void watch(int fd)
 	epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* The nameserver lines of a resolv.conf (as warden sees it). */
+static size_t read_resolv_conf(const char *path, struct cidr *out, size_t max)
+{
+	FILE *f = fopen(path, "re");
+	char line[256], addr[128], err[96];
+	size_t n = 0;
+
+	if (!f)
+		return 0;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		char *pct;
+
+		if (sscanf(line, " nameserver %127s", addr) != 1)
+			continue;
+		if ((pct = strchr(addr, '%')))
+			*pct = '\0';	/* fe80::1%eth0: the address */
+		if (cidr_parse(addr, false, &out[n], err, sizeof(err)) == 0 &&
+		    out[n].prefix_len == (out[n].family == 4 ? 32 : 128))
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
 int run_dns_start(const struct run_policy *rp, bool enforce, int epfd,
-		  uint16_t *port4_be, uint16_t *port6_be)
+		  struct net_plan *np)
 {
 	policy = rp;
 	enforcing = enforce;
 	epoll_fd = epfd;
-	*port4_be = *port6_be = 0;
-	sock4 = bind_loopback(AF_INET, port4_be);
+	nupstream = rp->nresolvers;
+	memcpy(upstream, rp->resolvers, nupstream * sizeof(*upstream));
+	if (!nupstream)
+		nupstream = read_resolv_conf("/etc/resolv.conf", upstream,
+					     RUN_MAX_RESOLVERS);
+	if (!nupstream)
+		log_warn("DNS proxy: no resolver (network.resolvers, "
+			 "/etc/resolv.conf): the step's names will not resolve");
+	np->resolvers = upstream;
+	np->nresolvers = nupstream;
+	np->port4_be = np->port6_be = 0;
+	sock4 = bind_loopback(AF_INET, &np->port4_be);
 	if (sock4 < 0) {
 		log_err("DNS proxy: cannot bind 127.0.0.1: %s (is lo up?)",
 			strerror(-sock4));
 		return sock4;
 	}
 	watch(sock4);
-	sock6 = bind_loopback(AF_INET6, port6_be);
+	sock6 = bind_loopback(AF_INET6, &np->port6_be);
 	if (sock6 >= 0)
 		watch(sock6);
 	else
-		*port6_be = 0;	/* no IPv6 loopback: v6 resolvers unproxied */
+		np->port6_be = 0;	/* no IPv6 loopback: v6 resolvers refused */
 	return 0;
 }
 
 /* ---- wire format ---------------------------------------------------- */
 
-/* Read the (possibly compressed) name at off; advances *next past it in
- * the original position. Returns 0 or -EINVAL. */
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) << 16 | get16(p + 2);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+/* A label byte that survives the trip to text and back. */
+static bool label_byte(uint8_t c)
+{
+	return c > ' ' && c < 0x7f && c != '.' && c != '\\';
+}
+
+/* Read the (possibly compressed) name at off; *next is the offset after
+ * it in the original position. Returns 0 or -EINVAL. */
 static int read_name(const uint8_t *m, size_t len, size_t off, char *out,
 		     size_t outlen, size_t *next)
 {
@@ -119,8 +187,6 @@ static int read_name(const uint8_t *m, size_t len, size_t off, char *out,
 			if (!jumped)
 				*next = off + 1;
 			out[o ? o - 1 : 0] = '\0';
-			if (!o)
-				out[0] = '\0';
 			return 0;
 		}
 		if ((l & 0xc0) == 0xc0) {
@@ -132,77 +198,152 @@ static int read_name(const uint8_t *m, size_t len, size_t off, char *out,
 			off = ((l & 0x3f) << 8) | m[off + 1];
 			continue;
 		}
-		if (off + 1 + l > len || o + l + 1 >= outlen)
+		if ((l & 0xc0) || off + 1 + l > len || o + l + 1 >= outlen)
 			return -EINVAL;
-		for (int i = 0; i < l; i++)
+		for (int i = 0; i < l; i++) {
+			if (!label_byte(m[off + 1 + i]))
+				return -EINVAL;
 			out[o++] = tolower(m[off + 1 + i]);
+		}
 		out[o++] = '.';
 		off += 1 + l;
 	}
 	return -EINVAL;
 }
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* The question: name and type. Returns the offset after it or -EINVAL. */
-static long parse_question(const uint8_t *m, size_t len, char *name,
-			   size_t nlen, int *qtype)
+/* The question at 12: name, type, class. Returns the offset after it. */
+static long read_question(const uint8_t *m, size_t len, struct dns_query *q)
 {
 	size_t next;
 
-	if (len < 12 || get16(m + 4) < 1)
+	if (len < 12 || get16(m + 4) != 1)
 		return -EINVAL;
-	if (read_name(m, len, 12, name, nlen, &next) || next + 4 > len)
+	if (read_name(m, len, 12, q->name, sizeof(q->name), &next) || next + 4 > len)
 		return -EINVAL;
-	*qtype = get16(m + next);
+	q->qtype = get16(m + next);
+	q->qclass = get16(m + next + 2);
 	return next + 4;
 }
 
-/* Every A/AAAA record of the answer: opened for the run (when allowed)
- * and remembered under the name asked for (CNAME chains included). */
-static void take_answers(const uint8_t *m, size_t len, const char *name,
-			 bool allowed)
+/* A query from the step: a standard query with one question, and the
+ * UDP size of an EDNS OPT record if it has one. Anything else it holds
+ * (other records, options, trailing bytes) is dropped here. */
+int run_dns_parse_query(const uint8_t *m, size_t len, struct dns_query *q)
 {
-	char qn[256], rn[256];
-	int qtype;
-	long off = parse_question(m, len, qn, sizeof(qn), &qtype);
-	int an = len >= 12 ? get16(m + 6) : 0;
+	long off;
+	size_t next;
+	char root[2];
+
+	memset(q, 0, sizeof(*q));
+	if (len < 12)
+		return -EINVAL;
+	q->id = get16(m);
+	q->flags = get16(m + 2);
+	if ((q->flags & 0x8000) || (q->flags & 0x7800))
+		return -EINVAL;	/* a response, or not a standard query */
+	off = read_question(m, len, q);
+	if (off < 0)
+		return -EINVAL;
+	if (get16(m + 6) || get16(m + 8) || get16(m + 10) != 1)
+		return 0;	/* no OPT where one would be: none */
+	if (read_name(m, len, off, root, sizeof(root), &next) || root[0] ||
+	    next + 10 > len || get16(m + next) != T_OPT)
+		return 0;
+	q->edns_size = get16(m + next + 2);
+	if (q->edns_size < 512)
+		q->edns_size = 512;
+	if (q->edns_size > 1232)
+		q->edns_size = 1232;	/* no fragments */
+	return 0;
+}
+
+/* The message warden sends upstream, built from q alone. */
+size_t run_dns_encode_query(const struct dns_query *q, uint16_t id, uint8_t *out,
+			    size_t max)
+{
+	size_t o = 12;
+	const char *s = q->name;
+
+	if (max < 12 + strlen(q->name) + 2 + 4 + 11)
+		return 0;
+	memset(out, 0, 12);
+	put16(out, id);
+	put16(out + 2, q->flags & 0x0110);	/* RD and CD only */
+	put16(out + 4, 1);
+	put16(out + 10, q->edns_size ? 1 : 0);
+	while (*s) {
+		const char *dot = strchrnul(s, '.');
+		size_t l = dot - s;
+
+		if (l == 0 || l > 63)
+			return 0;
+		out[o++] = l;
+		memcpy(out + o, s, l);
+		o += l;
+		s = *dot ? dot + 1 : dot;
+	}
+	out[o++] = 0;
+	put16(out + o, q->qtype);
+	put16(out + o + 2, q->qclass);
+	o += 4;
+	if (q->edns_size) {
+		out[o++] = 0;			/* root */
+		put16(out + o, T_OPT);
+		put16(out + o + 2, q->edns_size);
+		memset(out + o + 4, 0, 6);	/* ext-rcode, flags, no options */
+		o += 10;
+	}
+	return o;
+}
+
+/* Every A/AAAA record of the answer: opened for the run for its TTL (when
+ * allowed) and remembered under the name asked for (CNAMEs included). */
+static void take_answers(const uint8_t *m, size_t len, long off,
+			 const char *name, bool allowed)
+{
+	char rn[256];
+	int an = get16(m + 6);
 
 	for (int i = 0; off > 0 && i < an; i++) {
 		size_t next;
 		uint16_t type, rdlen;
+		uint32_t ttl;
 
 		if (read_name(m, len, off, rn, sizeof(rn), &next) || next + 10 > len)
 			return;
 		type = get16(m + next);
+		ttl = get32(m + next + 4);
 		rdlen = get16(m + next + 8);
 		off = next + 10;
 		if ((size_t)off + rdlen > len)
 			return;
-		if (type == 1 && rdlen == 4) {
+		if ((type == T_A && rdlen == 4) || (type == T_AAAA && rdlen == 16)) {
+			int family = type == T_A ? 4 : 6;
+
 			if (allowed)
-				run_net_allow_addr(4, m + off);
-			rep_dns_answer(name, 4, m + off);
-		} else if (type == 28 && rdlen == 16) {
-			if (allowed)
-				run_net_allow_addr(6, m + off);
-			rep_dns_answer(name, 6, m + off);
+				run_net_allow_addr(family, m + off, ttl);
+			rep_dns_answer(name, family, m + off);
 		}
 		off += rdlen;
 	}
 }
 
-/* NXDOMAIN for the query q (header and question echoed). */
-static size_t make_nxdomain(uint8_t *q, size_t qend)
+/* An answer-less reply to q with rcode (NXDOMAIN 3, FORMERR 1). */
+static size_t make_reply(const struct dns_query *q, uint16_t rcode, uint8_t *out,
+			 size_t max)
 {
-	q[2] = 0x80 | (q[2] & 0x79);	/* QR, opcode kept, RD kept */
-	q[3] = 0x80 | 3;		/* RA, RCODE = NXDOMAIN */
-	q[4] = 0, q[5] = 1;		/* one question */
-	memset(q + 6, 0, 6);		/* no answers/authority/additional */
-	return qend;
+	struct dns_query r = *q;
+	size_t n;
+
+	r.edns_size = 0;
+	n = run_dns_encode_query(&r, q->id, out, max);
+	if (!n) {		/* no usable question: the header alone */
+		memset(out, 0, 12);
+		put16(out, q->id);
+		n = 12;
+	}
+	put16(out + 2, 0x8000 | 0x0080 | (q->flags & 0x0100) | rcode);
+	return n;
 }
 
 /* ---- proxying ------------------------------------------------------- */
@@ -210,26 +351,24 @@ static size_t make_nxdomain(uint8_t *q, size_t qend)
 static int upstream_socket(void)
 {
 	struct sockaddr_storage ss = { 0 };
-	uint8_t addr[16];
-	uint16_t port;
 	socklen_t len;
-	int family, fd;
+	int fd;
 
-	if (run_net_dns_upstream(&family, addr, &port))
+	if (!nupstream)
 		return -ENOENT;
-	if (family == 4) {
+	if (upstream[0].family == 4) {
 		struct sockaddr_in *a = (void *)&ss;
 
 		a->sin_family = AF_INET;
-		memcpy(&a->sin_addr, addr, 4);
-		a->sin_port = port;
+		memcpy(&a->sin_addr, upstream[0].addr, 4);
+		a->sin_port = htons(53);
 		len = sizeof(*a);
 	} else {
 		struct sockaddr_in6 *a = (void *)&ss;
 
 		a->sin6_family = AF_INET6;
-		memcpy(&a->sin6_addr, addr, 16);
-		a->sin6_port = port;
+		memcpy(&a->sin6_addr, upstream[0].addr, 16);
+		a->sin6_port = htons(53);
 		len = sizeof(*a);
 	}
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -244,22 +383,28 @@ static int upstream_socket(void)
 	return fd;
 }
 
-static void forward(int sock, uint8_t *q, size_t n,
-		    struct sockaddr_storage *from, socklen_t flen,
-		    const char *name, bool allowed)
+static void forward(int sock, const struct dns_query *q,
+		    const struct sockaddr_storage *from, socklen_t flen,
+		    bool allowed)
 {
+	uint8_t out[DNS_MAX];
 	struct pending *p;
+	uint16_t id;
+	size_t n;
 	int fd;
 
 	if (npend >= MAX_PENDING)
 		return;		/* the client retries */
-	fd = upstream_socket();
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		return;
+	n = run_dns_encode_query(q, id, out, sizeof(out));
+	fd = n ? upstream_socket() : -EINVAL;
 	if (fd < 0) {
-		log_warn("DNS proxy: no upstream resolver for %s: %s", name,
+		log_warn("DNS proxy: cannot ask a resolver for %s: %s", q->name,
 			 strerror(-fd));
 		return;
 	}
-	if (send(fd, q, n, 0) < 0) {
+	if (send(fd, out, n, 0) < 0) {
 		close(fd);
 		return;
 	}
@@ -268,41 +413,46 @@ static void forward(int sock, uint8_t *q, size_t n,
 	p->client_sock = sock;
 	p->client = *from;
 	p->client_len = flen;
+	p->q = *q;
+	p->up_id = id;
 	p->allowed = allowed;
 	p->started = time(NULL);
-	snprintf(p->name, sizeof(p->name), "%s", name);
 	watch(fd);
 }
 
 static void on_query(int sock)
 {
-	uint8_t q[DNS_MAX];
+	uint8_t m[DNS_MAX];
 	struct sockaddr_storage from;
 	socklen_t flen = sizeof(from);
-	char name[256];
-	int qtype;
-	ssize_t n = recvfrom(sock, q, sizeof(q), 0, (void *)&from, &flen);
-	long qend;
+	ssize_t n = recvfrom(sock, m, sizeof(m), 0, (void *)&from, &flen);
+	struct dns_query q;
 	bool allowed;
 
 	if (n <= 0)
 		return;
-	qend = parse_question(q, n, name, sizeof(name), &qtype);
-	if (qend < 0)
+	if (run_dns_parse_query(m, n, &q)) {
+		if (n >= 12 && !(m[2] & 0x80)) {
+			size_t len = make_reply(&(struct dns_query){ .id = get16(m) },
+						1, m, sizeof(m));
+
+			sendto(sock, m, len, 0, (void *)&from, flen);
+		}
 		return;
-	allowed = run_name_allowed(policy, name);
-	rep_dns(name, qtype, allowed, NULL);
+	}
+	allowed = run_name_allowed(policy, q.name);
+	rep_dns(q.name, q.qtype, allowed, NULL);
 	if (!allowed) {
 		rep_violation(V_DNS, run_net_last_dns_pid(), "network.allow",
-			      name, enforcing);
+			      q.name, enforcing);
 		if (enforcing) {
-			size_t len = make_nxdomain(q, qend);
+			size_t len = make_reply(&q, 3, m, sizeof(m));
 
-			sendto(sock, q, len, 0, (void *)&from, flen);
+			sendto(sock, m, len, 0, (void *)&from, flen);
 			return;
 		}
 	}
-	forward(sock, q, n, &from, flen, name, allowed);
+	forward(sock, &q, &from, flen, allowed);
 }
 
 static void finish(int i)
@@ -312,17 +462,38 @@ static void finish(int i)
 	pend[i] = pend[--npend];
 }
 
+/* The reply answers what warden asked: its id, a response, the question. */
+static long answers(const struct pending *p, const uint8_t *m, size_t n)
+{
+	struct dns_query a;
+	long off;
+
+	if (n < 12 || get16(m) != p->up_id || !(m[2] & 0x80))
+		return -EINVAL;
+	off = read_question(m, n, &a);
+	if (off < 0 || strcmp(a.name, p->q.name) || a.qtype != p->q.qtype ||
+	    a.qclass != p->q.qclass)
+		return -EINVAL;
+	return off;
+}
+
 static void on_answer(int i)
 {
 	uint8_t m[DNS_MAX];
 	ssize_t n = recv(pend[i].fd, m, sizeof(m), 0);
+	long off = n > 0 ? answers(&pend[i], m, n) : -EINVAL;
 
-	if (n > 0) {
-		/* open the addresses first, then let the step see them */
-		take_answers(m, n, pend[i].name, pend[i].allowed);
-		sendto(pend[i].client_sock, m, n, 0, (void *)&pend[i].client,
-		       pend[i].client_len);
+	if (off < 0) {
+		if (n > 0)
+			return;	/* not ours (a stray or forged reply): wait on */
+		finish(i);
+		return;
 	}
+	/* open the addresses first, then let the step see them */
+	take_answers(m, n, off, pend[i].q.name, pend[i].allowed);
+	put16(m, pend[i].q.id);
+	sendto(pend[i].client_sock, m, n, 0, (void *)&pend[i].client,
+	       pend[i].client_len);
 	finish(i);
 }
 

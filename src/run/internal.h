@@ -32,12 +32,18 @@ struct seccomp_plan {
 	size_t ndeny;
 	bool writes;		/* file-changing syscalls go to the supervisor */
 	bool reads;		/* read-only opens too (secret paths exist) */
+	bool io_uring_ok;	/* syscalls.allow: io_uring_setup */
+	bool by_handle_ok;	/* syscalls.allow: open_by_handle_at */
+	bool packet_ok;		/* network.sockets: packet */
+	bool raw_ok;		/* network.sockets: raw */
 };
 
 /* In the child: install the filter; returns the listener fd or -errno. */
 int run_seccomp_install(const struct seccomp_plan *p);
 /* In warden: the run's cgroup (absolute); moves out of it are refused. */
 void run_seccomp_confine(const char *cgroup_path);
+/* In warden: the command's file; a write into it is refused. */
+void run_seccomp_pin(dev_t dev, ino_t ino);
 /* In warden: answer one pending notification on fd. */
 int run_seccomp_serve(int fd, const struct run_policy *rp, bool enforce);
 
@@ -54,21 +60,45 @@ bool run_path_reopens_write_fd(pid_t pid, const char *raw);
 
 /* ---- run_net.c / run_dns.c ------------------------------------------ */
 struct ring_buffer;
-/* Load and attach the egress programs to cgroup_fd. DNS over UDP goes to
- * the proxy ports (network order; 0: no proxy for that family). */
-int run_net_start(const struct run_policy *rp, int cgroup_fd, bool enforce,
-		  uint16_t port4_be, uint16_t port6_be, struct ring_buffer **rb);
-/* Open address a (4 or 16 bytes) for the run: an allowed name resolved to it. */
-int run_net_allow_addr(int family, const uint8_t *a);
-/* The resolver the latest redirected query was sent to. */
-int run_net_dns_upstream(int *family, uint8_t *addr, uint16_t *port_be);
+
+/* DNS answers open their addresses for their TTL, within these bounds (s):
+ * long enough for the connect that follows, short enough that an address
+ * a name left does not stay open for the rest of the run. */
+#define RUN_DNS_TTL_MIN 5
+#define RUN_DNS_TTL_MAX 300
+
+/* What the proxy tells the network programs. */
+struct net_plan {
+	uint16_t port4_be, port6_be;	/* the proxy (0: none for that family) */
+	const struct cidr *resolvers;	/* UDP 53 to these goes to the proxy */
+	size_t nresolvers;
+};
+
+/* Load and attach the network programs to cgroup_fd. */
+int run_net_start(const struct run_policy *rp, const struct net_plan *np,
+		  int cgroup_fd, bool enforce, struct ring_buffer **rb);
+/* Open address a (4 or 16 bytes) for the run for ttl seconds (bounded):
+ * an allowed name resolved to it. */
+int run_net_allow_addr(int family, const uint8_t *a, uint32_t ttl);
 uint32_t run_net_last_dns_pid(void);
 uint64_t run_net_lost(void);
 void run_net_stop(void);
 
-/* Bind the proxy on loopback; ports in network order (0 if unavailable). */
+/* Bind the proxy on loopback and pick the upstream resolvers; fills np. */
 int run_dns_start(const struct run_policy *rp, bool enforce, int epfd,
-		  uint16_t *port4_be, uint16_t *port6_be);
+		  struct net_plan *np);
+
+/* A parsed query: all the proxy keeps of what the step sent. */
+struct dns_query {
+	uint16_t id, flags, qtype, qclass;
+	uint16_t edns_size;	/* 0: no OPT record */
+	char name[256];		/* lower case, no trailing dot; "" = root */
+};
+/* 0, or -EINVAL for anything but a standard query with one question. */
+int run_dns_parse_query(const uint8_t *m, size_t len, struct dns_query *q);
+/* The query warden sends: built from q alone; its length, 0 if too long. */
+size_t run_dns_encode_query(const struct dns_query *q, uint16_t id,
+			    uint8_t *out, size_t max);
 /* An fd from epoll that belongs to the proxy: handle it, return true. */
 bool run_dns_handle(int fd);
 void run_dns_tick(void);
@@ -76,7 +106,7 @@ void run_dns_stop(void);
 
 /* ---- run_report.c --------------------------------------------------- */
 enum viol_kind { V_EXEC, V_WRITE, V_SECRET, V_SYSCALL, V_CONNECT, V_DNS,
-		 V__COUNT };
+		 V_DNS_BYPASS, V_SOCKET, V_CONFINE, V__COUNT };
 
 void rep_init(const char *cgroup_rel);
 void rep_free(void);

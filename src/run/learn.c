@@ -155,6 +155,17 @@ static void learn_made_dirs(const struct rep_meta *m, struct list *made)
 	}
 }
 
+/* An escape the run tried is never learned: the file at the command's
+ * path that was not the command, a write into the command. */
+static bool escape(const char *path)
+{
+	for (size_t i = 0; i < rep.viols.n; i++)
+		if (!strcmp(rep.viols.v[i].rule, "exec.command") &&
+		    !strcmp(rep.viols.v[i].what, path))
+			return true;
+	return false;
+}
+
 static void learn_writes(const struct rep_meta *m, struct list *w)
 {
 	struct list made = { 0 };
@@ -165,7 +176,7 @@ static void learn_writes(const struct rep_meta *m, struct list *w)
 		const struct rfile *f = &rep.files.v[i];
 
 		if (!strcmp(f->op, "read-secret") || f->path[0] != '/' ||
-		    run_path_always_writable(f->path))
+		    run_path_always_writable(f->path) || escape(f->path))
 			continue;
 		if (!strcmp(f->op, "mkdir") && !made_dir(f->path, &made) &&
 		    !under(f->path, m->cwd))
@@ -213,6 +224,36 @@ static void yaml_list(FILE *f, const char *indent, const char *key,
 	}
 }
 
+/* What the policy it ran under allowed beyond destinations is kept as it
+ * was: resolvers, socket kinds. Never widened from what the run tried (a
+ * refused socket or resolver is a violation, not a need). */
+static void learn_kept(FILE *f, const struct run_policy *rp)
+{
+	char addr[64];
+
+	if (rp->nresolvers) {
+		fputs("    resolvers: [", f);
+		for (size_t i = 0; i < rp->nresolvers; i++) {
+			rep_addr_text(rp->resolvers[i].family, rp->resolvers[i].addr,
+				      addr, sizeof(addr));
+			fprintf(f, "%s\"%s\"", i ? ", " : "", addr);
+		}
+		fputs("]\n", f);
+	}
+	if (rp->sock_allow) {
+		const char *sep = "";
+
+		fputs("    sockets: [", f);
+		for (unsigned k = 1; run_sock_kind_name(k); k++) {
+			if (rp->sock_allow & (1u << k)) {
+				fprintf(f, "%s%s", sep, run_sock_kind_name(k));
+				sep = ", ";
+			}
+		}
+		fputs("]\n", f);
+	}
+}
+
 int rep_write_learned(int fd, const struct rep_meta *m)
 {
 	struct list bins = { 0 }, writes = { 0 }, net = { 0 }, secrets = { 0 };
@@ -224,7 +265,7 @@ int rep_write_learned(int fd, const struct rep_meta *m)
 	if (!f)
 		return -errno;
 	for (size_t i = 0; i < rep.procs.n; i++)
-		if (rep.procs.v[i].binary[0] == '/')
+		if (rep.procs.v[i].binary[0] == '/' && !escape(rep.procs.v[i].binary))
 			add_path(&bins, rep.procs.v[i].binary);
 	learn_writes(m, &writes);
 	learn_net(&net);
@@ -243,10 +284,16 @@ int rep_write_learned(int fd, const struct rep_meta *m)
 	fprintf(f, "  network:\n    allow_loopback: %s\n",
 		m->rp->allow_loopback ? "true" : "false");
 	yaml_list(f, "    ", "allow", &net);
+	learn_kept(f, m->rp);
 	fprintf(f, "  syscalls:\n    deny: [");
 	for (size_t i = 0; i < m->rp->nsyscalls; i++)
 		fprintf(f, "%s%s", i ? ", " : "", syscall_name(m->rp->syscalls[i]));
 	fprintf(f, "]\n");
+	if (m->rp->sys_allow)
+		fprintf(f, "    allow: [%s%s%s]\n",
+			m->rp->sys_allow & RS_IO_URING ? "io_uring_setup" : "",
+			m->rp->sys_allow == (RS_IO_URING | RS_BY_HANDLE) ? ", " : "",
+			m->rp->sys_allow & RS_BY_HANDLE ? "open_by_handle_at" : "");
 	err = fclose(f) ? -errno : safe_rewrite(fd, text, len);
 	free(text);
 	free_list(&bins);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "run/run.h"
+#include "warden/run_net_abi.h"
 #include "process/syscalls.h"
 #include "policy/section.h"
 #include "policy/yaml_tree.h"
@@ -173,6 +174,63 @@ static int add_destination(const struct ynode *n, void *arg)
 	return strv_push(&rp->names, name, n->line, n->col);
 }
 
+static int add_resolver(const struct ynode *n, void *arg)
+{
+	struct rp_ctx *c = arg;
+	struct run_policy *rp = c->rp;
+	char err[96];
+	struct cidr a;
+
+	if (cidr_parse(n->scalar, false, &a, err, sizeof(err)) ||
+	    a.prefix_len != (a.family == 4 ? 32 : 128))
+		return bad(c->d, n, "network.resolvers: \"%s\" is not an "
+			   "address", n->scalar);
+	if (rp->nresolvers == RUN_MAX_RESOLVERS)
+		return bad(c->d, n, "network.resolvers: more than %s", "4");
+	rp->resolvers[rp->nresolvers++] = a;
+	return 0;
+}
+
+const char *run_sock_kind_name(unsigned kind)
+{
+	static const char *const names[] = {
+		[SK_PLAIN] = "tcp-udp", [SK_RAW] = "raw", [SK_ICMP] = "icmp",
+		[SK_UDPLITE] = "udplite", [SK_SCTP] = "sctp",
+		[SK_MPTCP] = "mptcp", [SK_OTHER] = "other",
+		[SK_PACKET] = "packet",
+	};
+
+	return kind < SK__COUNT ? names[kind] : NULL;
+}
+
+static int add_sock_kind(const struct ynode *n, void *arg)
+{
+	struct rp_ctx *c = arg;
+
+	for (unsigned k = SK_RAW; k < SK__COUNT; k++) {
+		if (!strcmp(n->scalar, run_sock_kind_name(k))) {
+			c->rp->sock_allow |= 1u << k;
+			return 0;
+		}
+	}
+	return bad(c->d, n, "network.sockets: \"%s\": expected raw, icmp, "
+		   "udplite, sctp, mptcp, other or packet", n->scalar);
+}
+
+static int add_sys_allow(const struct ynode *n, void *arg)
+{
+	struct rp_ctx *c = arg;
+
+	if (!strcmp(n->scalar, "io_uring_setup"))
+		c->rp->sys_allow |= RS_IO_URING;
+	else if (!strcmp(n->scalar, "open_by_handle_at"))
+		c->rp->sys_allow |= RS_BY_HANDLE;
+	else
+		return bad(c->d, n, "syscalls.allow: \"%s\": expected "
+			   "io_uring_setup or open_by_handle_at", n->scalar);
+	return 0;
+}
+
 static int add_syscall(const struct ynode *n, void *arg)
 {
 	struct rp_ctx *c = arg;
@@ -247,8 +305,9 @@ static int parse_run(struct run_policy *rp, const struct ynode *run,
 					   "syscalls", NULL };
 	static const char *const exec_keys[] = { "allow", NULL };
 	static const char *const file_keys[] = { "write", "secrets", NULL };
-	static const char *const net_keys[] = { "allow", "allow_loopback", NULL };
-	static const char *const sys_keys[] = { "deny", NULL };
+	static const char *const net_keys[] = { "allow", "allow_loopback",
+						"resolvers", "sockets", NULL };
+	static const char *const sys_keys[] = { "deny", "allow", NULL };
 	struct rp_ctx c = { .rp = rp, .d = d };
 	const struct ynode *n;
 	int err = 0;
@@ -272,11 +331,15 @@ static int parse_run(struct run_policy *rp, const struct ynode *run,
 
 		rp->net_on = true;
 		err |= each(n, "allow", &c, NULL, add_destination, NULL);
+		err |= each(n, "resolvers", &c, NULL, add_resolver, NULL);
+		err |= each(n, "sockets", &c, NULL, add_sock_kind, NULL);
 		if (lb && ynode_bool(lb, &rp->allow_loopback, d))
 			err = -EINVAL;
 	}
-	if ((n = section(run, "syscalls", sys_keys, d, &err)))
+	if ((n = section(run, "syscalls", sys_keys, d, &err))) {
 		err |= each(n, "deny", &c, NULL, add_syscall, NULL);
+		err |= each(n, "allow", &c, NULL, add_sys_allow, NULL);
+	}
 	return err ? -EINVAL : 0;
 }
 

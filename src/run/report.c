@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include "lib/json.h"
 #include "run/internal.h"
@@ -200,7 +201,7 @@ void rep_conn(uint32_t pid, int family, const uint8_t *addr, uint16_t port,
 
 		rep_addr_text(family, addr, what, sizeof(what));
 		snprintf(what + strlen(what), sizeof(what) - strlen(what),
-			 " port %u/%s", port, proto == 6 ? "tcp" : "udp");
+			 " port %u/%s", port, rep_proto_name(proto));
 		rep_violation(V_CONNECT, pid, "network.allow", what,
 			      rep.enforce);
 	}
@@ -257,12 +258,29 @@ size_t rep_violation_count(void)
 	return rep.viols.n;
 }
 
+void rep_sock_text(char *buf, size_t len, unsigned kind, int family,
+		   unsigned type, unsigned proto)
+{
+	const char *fam = family == AF_INET ? "inet" : family == AF_INET6 ?
+			  "inet6" : family == AF_PACKET ? "packet" : "?";
+
+	snprintf(buf, len, "%s (%s, type %u, protocol %u)",
+		 run_sock_kind_name(kind) ?: "?", fam, type, proto);
+}
+
+const char *rep_proto_name(int proto)
+{
+	return proto == 6 ? "tcp" : proto == 136 ? "udplite" : "udp";
+}
+
 const char *rep_kind_name(enum viol_kind k)
 {
 	static const char *const names[] = {
 		[V_EXEC] = "exec", [V_WRITE] = "file-write",
 		[V_SECRET] = "secret-read", [V_SYSCALL] = "syscall",
 		[V_CONNECT] = "connect", [V_DNS] = "dns",
+		[V_DNS_BYPASS] = "dns-bypass", [V_SOCKET] = "socket",
+		[V_CONFINE] = "confine",
 	};
 
 	return k < V__COUNT ? names[k] : "?";

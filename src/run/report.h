@@ -72,4 +72,8 @@ extern struct report rep;
 const char *rep_name_of(int family, const uint8_t *addr);
 void rep_addr_text(int family, const uint8_t *addr, char *buf, size_t len);
 const char *rep_kind_name(enum viol_kind k);
+const char *rep_proto_name(int proto);	/* tcp, udp, udplite */
+/* "raw (inet, type 3, protocol 17)": a refused socket (enum sock_kind). */
+void rep_sock_text(char *buf, size_t len, unsigned kind, int family,
+		   unsigned type, unsigned proto);
 #endif

@@ -12,8 +12,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <linux/capability.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -29,6 +33,7 @@
 #include "process/proctable.h"
 #include "run/internal.h"
 #include "run/report.h"
+#include "warden/run_net_abi.h"
 
 static const char usage[] =
 "usage: warden run [--policy FILE] [--audit] [--report FILE.json]\n"
@@ -86,6 +91,8 @@ struct run {
 	int signals;		/* SIGINT/SIGTERM received */
 	char cwd[PATH_MAX];
 	struct timespec t0;
+	char *cmd_path;		/* the command's file, resolved at the start */
+	int cmd_fd;		/* it, held open: the exec allow-list names it */
 };
 
 static struct run *the_run;	/* for the process event sink */
@@ -187,6 +194,12 @@ static bool in_run(const struct process_event_view *v)
 	       (v->cgroup_len == n || v->cgroup[n] == '/');
 }
 
+/* Another file at the command's path: the command was replaced. */
+static bool is_command_path(const char *binary)
+{
+	return binary && the_run->cmd_path && !strcmp(binary, the_run->cmd_path);
+}
+
 static void on_process_event(const struct process_event *ev,
 			     const struct process_event_view *v)
 {
@@ -199,7 +212,8 @@ static void on_process_event(const struct process_event *ev,
 	case EV_EXEC:
 		rep_exec(ev->pid, ev->ppid, v->binary, v->args, v->args_len);
 		if (ev->rule == 2)	/* exec.deny, see exec_policy() */
-			rep_violation(V_EXEC, ev->pid, "exec.allow",
+			rep_violation(V_EXEC, ev->pid, is_command_path(v->binary) ?
+				      "exec.command" : "exec.allow",
 				      v->binary ?: "?", ev->action == ACT_KILL);
 		break;
 	case EV_EXIT:
@@ -240,13 +254,34 @@ static int add_rule(struct policy *p, const char *name, uint8_t action,
 	return strv_push(&r->sel.cgroup, cgroup, 0, 0);
 }
 
+/* The command is allowed by its file, not its path: warden holds the file
+ * open and names it in the allow-list as /proc/self/fd/N, whose inode the
+ * process module records; the directory entry it also records is that of
+ * /proc/PID/fd, which no exec ever has. A file put at the command's path
+ * during the run is then not allowed. Writes into the file itself are
+ * refused by the supervisor (run_seccomp_pin). */
+static int pin_command(struct run *r, struct strv *allow)
+{
+	char name[64];
+	struct stat st;
+
+	r->cmd_path = command_binary(r->o.argv[0]);
+	if (!r->cmd_path)
+		return 0;	/* execvp will report it */
+	r->cmd_fd = open(r->cmd_path, O_PATH | O_CLOEXEC);
+	if (r->cmd_fd < 0 || fstat(r->cmd_fd, &st))
+		return -errno;
+	run_seccomp_pin(st.st_dev, st.st_ino);
+	snprintf(name, sizeof(name), "/proc/%d/fd/%d", (int)getpid(), r->cmd_fd);
+	return strv_push(allow, name, 0, 0);
+}
+
 /* Rule 1 allows the listed binaries (and the command itself) in the run's
  * cgroup; rule 2 kills (alerts on) every other exec there. First match
  * wins, and the kernel decides at exec time. */
 static struct policy *exec_policy(struct run *r)
 {
 	struct policy *p = calloc(1, sizeof(*p));
-	char *self;
 	int err = 0;
 
 	if (!p || !(p->rules = calloc(2, sizeof(*p->rules))))
@@ -260,10 +295,7 @@ static struct policy *exec_policy(struct run *r)
 	p->rules[0].sel.used |= 1u << DIM_BINARY;
 	for (size_t i = 0; i < r->rp->exec_allow.n && !err; i++)
 		err = strv_push(&p->rules[0].sel.binary, r->rp->exec_allow.v[i], 0, 0);
-	self = command_binary(r->o.argv[0]);
-	if (self && !err)
-		err = strv_push(&p->rules[0].sel.binary, self, 0, 0);
-	free(self);
+	err = err ?: pin_command(r, &p->rules[0].sel.binary);
 	err = err ?: add_rule(p, "exec.deny", r->enforce ? ACT_KILL : ACT_ALERT,
 			      r->cg.rel);
 	if (err) {
@@ -347,6 +379,29 @@ static int drop_to(const struct run_cred *c)
 	return 0;
 }
 
+/* Raw IP and packet sockets need CAP_NET_RAW: a root step loses it (from
+ * every set, the bounding set too, so no exec brings it back) unless the
+ * policy allows raw or packet sockets. A user step never had it.
+ * cgroup/sock_create and the seccomp filter refuse them anyway; this also
+ * covers a packet socket made through a path seccomp does not see. */
+static int drop_net_raw(const struct run_policy *rp)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (rp->sock_allow & ((1u << SK_RAW) | (1u << SK_PACKET)))
+		return 0;
+	if (prctl(PR_CAPBSET_DROP, CAP_NET_RAW, 0, 0, 0) && errno != EINVAL)
+		return -errno;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, CAP_NET_RAW, 0, 0);
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	d[0].effective &= ~(1u << CAP_NET_RAW);
+	d[0].permitted &= ~(1u << CAP_NET_RAW);
+	d[0].inheritable &= ~(1u << CAP_NET_RAW);
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
 /* Never returns. Joins the cgroup and installs seccomp before exec, so
  * the first instruction of CMD already runs under the policy. */
 static void child_main(struct run *r, int sock)
@@ -354,6 +409,10 @@ static void child_main(struct run *r, int sock)
 	struct seccomp_plan plan = {
 		.deny = r->rp->syscalls, .ndeny = r->rp->nsyscalls,
 		.writes = true, .reads = r->rp->secrets.n > 0,
+		.io_uring_ok = r->rp->sys_allow & RS_IO_URING,
+		.by_handle_ok = r->rp->sys_allow & RS_BY_HANDLE,
+		.packet_ok = r->rp->sock_allow & (1u << SK_PACKET),
+		.raw_ok = r->rp->sock_allow & (1u << SK_RAW),
 	};
 	sigset_t none;
 	int err, fd;
@@ -365,6 +424,8 @@ static void child_main(struct run *r, int sock)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* warden gone: so is the step */
 	err = run_cgroup_join(&r->cg);
 	err = err ?: run_cgroup_enter_ns();
+	if (r->enforce)	/* audit blocks nothing */
+		err = err ?: drop_net_raw(r->rp);	/* while root: the bounding set */
 	err = err ?: drop_to(&r->cred);
 	fd = err ? err : run_seccomp_install(&plan);
 	if (fd < 0 || send_fd(sock, fd) || read(sock, &go, 1) != 1) {
@@ -551,7 +612,7 @@ static int load_policy(struct run *r)
 static int start_network(struct run *r)
 {
 	struct run_policy *rp = r->rp;
-	uint16_t p4 = 0, p6 = 0;
+	struct net_plan np = { 0 };
 	int err;
 
 	if (!rp->net_on) {
@@ -566,10 +627,10 @@ static int start_network(struct run *r)
 		memcpy(rp->nets, all, sizeof(all));
 		rp->nnets = 2;
 	}
-	err = run_dns_start(rp, r->enforce, r->epfd, &p4, &p6);
+	err = run_dns_start(rp, r->enforce, r->epfd, &np);
 	if (err && rp->net_on)
 		return err;
-	return run_net_start(rp, r->cg.dirfd, r->enforce, p4, p6, &r->agent.rb);
+	return run_net_start(rp, &np, r->cg.dirfd, r->enforce, &r->agent.rb);
 }
 
 static int setup(struct run *r)
@@ -618,6 +679,9 @@ static void teardown(struct run *r)
 	run_dns_stop();
 	run_net_stop();
 	agent_unload(&r->agent);
+	if (r->cmd_fd >= 0)
+		close(r->cmd_fd);
+	free(r->cmd_path);
 	proctable_free();
 	process_set_event_sink(NULL);
 }
@@ -688,7 +752,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct run r = { .epfd = -1, .sigfd = -1, .notif_fd = -1, .timerfd = -1,
 			 .report_fd = -1, .learn_fd = -1, .cg.dirfd = -1,
-			 .cg.guard_fd = -1 };
+			 .cg.guard_fd = -1, .cmd_fd = -1 };
 	int err, status;
 	struct process_losses l;
 

@@ -15,6 +15,8 @@
 #define RUN_EXIT_USAGE		2	/* bad arguments or policy */
 #define RUN_EXIT_SETUP		125	/* could not set the run up */
 
+#define RUN_MAX_RESOLVERS 4
+
 enum run_mode { RUN_MODE_UNSET = 0, RUN_ENFORCE, RUN_AUDIT };
 
 /* The `run:` section. A check whose section is absent is off. */
@@ -32,9 +34,23 @@ struct run_policy {
 	struct cidr *nets;
 	size_t nnets;
 	struct strv names;		/* exact or "*.suffix" */
+	struct cidr resolvers[RUN_MAX_RESOLVERS];	/* network.resolvers */
+	size_t nresolvers;
+	uint32_t sock_allow;		/* network.sockets: bits of enum sock_kind */
 	int *syscalls;			/* denied: EPERM */
 	size_t nsyscalls;
+	uint32_t sys_allow;		/* syscalls.allow: bits of enum run_sys_allow */
 };
+
+/* Syscalls a step is refused unless syscalls.allow names them: each
+ * reaches files without the paths the supervisor checks. */
+enum run_sys_allow {
+	RS_IO_URING = 1u << 0,		/* io_uring_setup: ops skip seccomp */
+	RS_BY_HANDLE = 1u << 1,		/* open_by_handle_at: no path */
+};
+
+/* The names of enum sock_kind (network.sockets), NULL past the end. */
+const char *run_sock_kind_name(unsigned kind);
 
 struct run_policy *run_policy_load(const char *path, struct diags *d);
 struct run_policy *run_policy_builtin(void);

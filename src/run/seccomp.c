@@ -23,18 +23,28 @@
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include "lib/log.h"
 #include "run/internal.h"
+#include "run/report.h"
+#include "warden/run_net_abi.h"
 #include "process/syscalls.h"
 
 #define WRITE_FLAGS (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)
-#define MAX_INSNS 200
+#define MAX_INSNS 240
+
+/* Newer than the C library's headers (x86-64 numbers, 6.13 and 6.17). */
+#define NR_setxattrat 463
+#define NR_removexattrat 466
+#define NR_file_setattr 469
 
 /* ---- the filter ----------------------------------------------------- */
 
-enum label { L_NONE, L_NOTIF, L_EPERM, L_OPEN_A1, L_OPEN_A2, L__COUNT };
+enum label { L_NONE, L_NOTIF, L_EPERM, L_OPEN_A1, L_OPEN_A2, L_SOCKET,
+	     L__COUNT };
 
 struct prog {
 	struct sock_filter insn[MAX_INSNS];
@@ -74,7 +84,33 @@ static void open_check(struct prog *p, enum label here, int arg, bool reads)
 	ret(p, L_NONE, reads ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_ALLOW);
 }
 
-/* The syscalls whose paths decide. Opens are handled apart. */
+/* socket(AF_PACKET, ...) goes to the supervisor: cgroup/sock_create is
+ * not called for it (inet families only). So does SOCK_RAW of any family:
+ * a root step has lost CAP_NET_RAW (enforce), so the kernel would refuse
+ * it before cgroup/sock_create could report it. */
+static void socket_check(struct prog *p, bool packet, bool raw)
+{
+	p->at[L_SOCKET] = p->n;
+	if (packet) {
+		emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			offsetof(struct seccomp_data, args[0])), L_NONE);
+		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			AF_PACKET, 0, 0), L_NOTIF);
+	}
+	if (raw) {
+		emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			offsetof(struct seccomp_data, args[1])), L_NONE);
+		emit(p, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K,
+			0xf), L_NONE);	/* without SOCK_NONBLOCK, SOCK_CLOEXEC */
+		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			SOCK_RAW, 0, 0), L_NOTIF);
+	}
+	ret(p, L_NONE, SECCOMP_RET_ALLOW);
+}
+
+/* The syscalls whose paths (or fds) decide. Opens are handled apart.
+ * fd-based ones are here because the fd need not be open for writing:
+ * fchmod, fchown and fsetxattr work on a read-only fd. */
 static const int path_syscalls[] = {
 	SYS_creat, SYS_openat2, SYS_unlink, SYS_unlinkat, SYS_rmdir,
 	SYS_rename, SYS_renameat, SYS_renameat2, SYS_chmod, SYS_fchmodat,
@@ -83,7 +119,10 @@ static const int path_syscalls[] = {
 #endif
 	SYS_chown, SYS_lchown, SYS_fchownat, SYS_truncate, SYS_mkdir,
 	SYS_mkdirat, SYS_link, SYS_linkat, SYS_symlink, SYS_symlinkat,
-	SYS_mknod, SYS_mknodat,
+	SYS_mknod, SYS_mknodat, SYS_fchmod, SYS_fchown,
+	SYS_setxattr, SYS_lsetxattr, SYS_fsetxattr, SYS_removexattr,
+	SYS_lremovexattr, SYS_fremovexattr, NR_setxattrat, NR_removexattrat,
+	NR_file_setattr,
 };
 
 static int resolve_jumps(struct prog *p)
@@ -123,6 +162,15 @@ static int build(const struct seccomp_plan *sp, struct prog *p)
 		jump_if_nr(p, SYS_openat2, L_NOTIF);
 	}
 	jump_if_nr(p, SYS_clone3, L_NOTIF);	/* CLONE_INTO_CGROUP: see confine */
+	/* ways to files that no path check sees: refused unless allowed */
+	if (!sp->io_uring_ok)
+		jump_if_nr(p, SYS_io_uring_setup, L_NOTIF);
+	if (!sp->by_handle_ok)
+		jump_if_nr(p, SYS_open_by_handle_at, L_NOTIF);
+	if (sp->reads)
+		jump_if_nr(p, SYS_name_to_handle_at, L_NOTIF);
+	if (!sp->packet_ok || !sp->raw_ok)
+		jump_if_nr(p, SYS_socket, L_SOCKET);
 	if (sp->writes)
 		for (size_t i = 0; i < sizeof(path_syscalls) / sizeof(int); i++)
 			jump_if_nr(p, path_syscalls[i], L_NOTIF);
@@ -131,6 +179,8 @@ static int build(const struct seccomp_plan *sp, struct prog *p)
 		open_check(p, L_OPEN_A1, 1, sp->reads);
 		open_check(p, L_OPEN_A2, 2, sp->reads);
 	}
+	if (!sp->packet_ok || !sp->raw_ok)
+		socket_check(p, !sp->packet_ok, !sp->raw_ok);
 	ret(p, L_NOTIF, SECCOMP_RET_USER_NOTIF);
 	ret(p, L_EPERM, SECCOMP_RET_ERRNO | EPERM);
 	return resolve_jumps(p);
@@ -228,17 +278,31 @@ static bool is_allowed_write(const struct run_policy *rp, const char *path)
 	return run_path_under(&rp->write_allow, path);
 }
 
-/* Check one path argument. Returns true when the call may go on. */
-static bool check_path(struct call *c, const char *op, int dirfd,
-		       uint64_t addr, bool follow, bool writes, bool reads)
+/* The command's own file (see run_seccomp_pin). */
+static dev_t pin_dev;
+static ino_t pin_ino;
+
+void run_seccomp_pin(dev_t dev, ino_t ino)
 {
-	char raw[PATH_MAX], path[PATH_MAX];
+	pin_dev = dev;
+	pin_ino = ino;
+}
+
+static bool is_pinned(const char *path)
+{
+	struct stat st;
+
+	return pin_ino && !stat(path, &st) && st.st_dev == pin_dev &&
+	       st.st_ino == pin_ino;
+}
+
+/* The decision for a resolved path. raw: as the caller wrote it ("" for
+ * an fd). Returns true when the call may go on. */
+static bool check_resolved(struct call *c, const char *op, const char *path,
+			   const char *raw, bool writes, bool reads)
+{
 	uint32_t pid = c->req->pid;
 
-	if (read_string(c, addr, raw, sizeof(raw)))
-		return true;	/* the kernel will fail it with EFAULT */
-	if (run_path_resolve(pid, dirfd, raw, follow, path, sizeof(path)))
-		snprintf(path, sizeof(path), "%s", raw);
 	if (path[0] == '/' && c->rp->secrets.n &&
 	    run_path_under(&c->rp->secrets, path) && (reads || writes)) {
 		rep_secret_read(pid, path);
@@ -250,12 +314,18 @@ static bool check_path(struct call *c, const char *op, int dirfd,
 	if (is_cgroup_move(path)) {
 		/* never allowed, audit mode too: the rest of the run's
 		 * checks would no longer see the process */
-		rep_violation(V_SYSCALL, pid, "confine.cgroup", path, true);
+		rep_violation(V_CONFINE, pid, "confine.cgroup", path, true);
 		return false;
 	}
 	/* mkdir -p asks for every existing parent too; EEXIST changes nothing */
 	if (!strcmp(op, "mkdir") && path[0] == '/' && !access(path, F_OK))
 		return true;
+	if (is_pinned(path)) {
+		/* what runs as the command must stay what was checked */
+		rep_file(pid, op, path, false);
+		rep_violation(V_WRITE, pid, "exec.command", path, c->enforce);
+		return !c->enforce;
+	}
 	if (!is_allowed_write(c->rp, path) &&
 	    !run_path_reopens_write_fd(pid, raw)) {
 		rep_file(pid, op, path, false);
@@ -265,6 +335,46 @@ static bool check_path(struct call *c, const char *op, int dirfd,
 	if (path[0] == '/' && !run_path_always_writable(path))
 		rep_file(pid, op, path, true);
 	return true;
+}
+
+/* Check one path argument. Returns true when the call may go on. */
+static bool check_path(struct call *c, const char *op, int dirfd,
+		       uint64_t addr, bool follow, bool writes, bool reads)
+{
+	char raw[PATH_MAX], path[PATH_MAX];
+
+	if (read_string(c, addr, raw, sizeof(raw)))
+		return true;	/* the kernel will fail it with EFAULT */
+	if (run_path_resolve(c->req->pid, dirfd, raw, follow, path, sizeof(path)))
+		snprintf(path, sizeof(path), "%s", raw);
+	return check_resolved(c, op, path, raw, writes, reads);
+}
+
+/* A change through an fd (fchmod, fsetxattr, ...): the file it names. */
+static bool check_fd(struct call *c, const char *op, int fd)
+{
+	char link[64], path[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%u/fd/%d", c->req->pid, fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0 || path[0] != '/')
+		return true;	/* EBADF, or a pipe or socket */
+	path[n] = '\0';
+	return check_resolved(c, op, path, "", true, false);
+}
+
+/* The *at calls with AT_EMPTY_PATH act on dirfd itself when path is "". */
+static bool check_at(struct call *c, const char *op, int dirfd,
+		     uint64_t addr, uint64_t at_flags)
+{
+	char first;
+
+	if ((at_flags & AT_EMPTY_PATH) &&
+	    pread(c->memfd, &first, 1, (off_t)addr) == 1 && !first)
+		return check_fd(c, op, dirfd);
+	return check_path(c, op, dirfd, addr, !(at_flags & AT_SYMLINK_NOFOLLOW),
+			  true, false);
 }
 
 static bool check_open(struct call *c, int dirfd, uint64_t addr,
@@ -321,8 +431,45 @@ static bool check_file_call(struct call *c)
 	case SYS_linkat: return check_path(c, "link", (int)a[2], a[3], false, true, false);
 	case SYS_symlink: return check_path(c, "symlink", AT_FDCWD, a[1], false, true, false);
 	case SYS_symlinkat: return check_path(c, "symlink", (int)a[1], a[2], false, true, false);
+	case SYS_fchmod: return check_fd(c, "chmod", (int)a[0]);
+	case SYS_fchown: return check_fd(c, "chown", (int)a[0]);
+	case SYS_setxattr: case SYS_removexattr:
+		return check_path(c, "setxattr", AT_FDCWD, a[0], true, true, false);
+	case SYS_lsetxattr: case SYS_lremovexattr:
+		return check_path(c, "setxattr", AT_FDCWD, a[0], false, true, false);
+	case SYS_fsetxattr: case SYS_fremovexattr:
+		return check_fd(c, "setxattr", (int)a[0]);
+	case NR_setxattrat: case NR_removexattrat:
+		return check_at(c, "setxattr", (int)a[0], a[1], a[2]);
+	case NR_file_setattr: return check_at(c, "setattr", (int)a[0], a[1], a[4]);
+	case SYS_name_to_handle_at:
+		return check_path(c, "handle", (int)a[0], a[1],
+				  a[4] & AT_SYMLINK_FOLLOW, false, true);
 	}
 	return true;
+}
+
+/* A call that reaches files or the network without the checks above;
+ * the filter sends it only when the policy does not allow it. */
+static bool refuse_bypass(struct call *c)
+{
+	const __u64 *a = c->req->data.args;
+	char what[64];
+
+	switch (c->req->data.nr) {
+	case SYS_io_uring_setup:
+	case SYS_open_by_handle_at:
+		rep_violation(V_SYSCALL, c->req->pid, "syscalls.allow",
+			      syscall_name(c->req->data.nr) ?: "?", c->enforce);
+		return !c->enforce;
+	case SYS_socket:	/* AF_PACKET or SOCK_RAW: see socket_check() */
+		rep_sock_text(what, sizeof(what), (int)a[0] == AF_PACKET ?
+			      SK_PACKET : SK_RAW, (int)a[0], a[1] & 0xf, a[2]);
+		rep_violation(V_SOCKET, c->req->pid, "network.sockets", what,
+			      c->enforce);
+		return !c->enforce;
+	}
+	return check_file_call(c);
 }
 
 static bool is_denied_syscall(const struct run_policy *rp, int nr)
@@ -354,7 +501,7 @@ static bool check_clone3(struct call *c)
 	path[n > 0 ? n : 0] = '\0';
 	if (n > 0 && in_run_cgroup(path))
 		return true;
-	rep_violation(V_SYSCALL, c->req->pid, "confine.cgroup",
+	rep_violation(V_CONFINE, c->req->pid, "confine.cgroup",
 		      n > 0 ? path : "clone3 CLONE_INTO_CGROUP", true);
 	return false;
 }
@@ -371,7 +518,7 @@ static bool decide(struct call *c)
 			      syscall_name(nr) ?: "?", c->enforce);
 		return !c->enforce;
 	}
-	return check_file_call(c);
+	return refuse_bypass(c);
 }
 
 int run_seccomp_serve(int fd, const struct run_policy *rp, bool enforce)

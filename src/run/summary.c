@@ -107,7 +107,7 @@ static void print_conns(FILE *f)
 			fputs(" (", f);
 		}
 		fprintf(f, "%s%s port %u/%s ×%u\n", addr, name ? ")" : "",
-			c->port, c->proto == 6 ? "tcp" : "udp", c->count);
+			c->port, rep_proto_name(c->proto), c->count);
 	}
 	for (size_t i = 0; i < rep.dns.n; i++) {
 		fputs("  dns         ", f);
@@ -282,7 +282,7 @@ static void json_net(struct jbuf *j)
 		jb_obj_open(j);
 		jb_kstr(j, "address", addr);
 		jb_ku64(j, "port", c->port);
-		jb_kstr(j, "protocol", c->proto == 6 ? "tcp" : "udp");
+		jb_kstr(j, "protocol", rep_proto_name(c->proto));
 		jb_key(j, "name");
 		if (name)
 			jb_str(j, name);

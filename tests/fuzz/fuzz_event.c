@@ -25,7 +25,9 @@ static void check_line(const char *line, size_t len)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	if (output_open("/dev/null", FMT_JSON))
+	static const char *const to[] = { "/dev/null" };
+
+	if (output_open(to, 1, FMT_JSON))
 		abort();
 	out.tap = check_line;	/* sees every JSON line before it is written */
 	proctable_init();

@@ -4,11 +4,14 @@
   events.py FILE validate              every line must be one valid JSON object
   events.py FILE count [K=V ...]       number of events matching all K=V
   events.py FILE get FIELD [K=V ...]   FIELD of the first match, as JSON
+  events.py FILE schema SCHEMA.json    every line valid JSON and valid
+                                       against the $defs entry of its type
 
 K is a top-level key; V matches the value's str() (or JSON for lists).
 Exit status 1 when validation fails or `get` finds nothing.
 """
 import json
+import os
 import sys
 
 
@@ -45,8 +48,32 @@ def matches(ev, conds):
     return True
 
 
+def check_schema(path, schema_path):
+    """Every event against docs/events.schema.json: a drift between the
+    daemon and the schema (a new field, a changed type) fails here."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from validate_schema import check
+    schema = json.load(open(schema_path))
+    bad = 0
+    for n, ev in enumerate(load(path, True), 1):
+        sub = schema["$defs"].get(ev.get("type"))
+        errs = []
+        if sub is None:
+            errs = [f"$.type: {ev.get('type')!r} is not an event type of the schema"]
+        else:
+            check(schema, sub, ev, "$", errs)
+        for e in errs[:5]:
+            print(f"{path}:{n}: {e}")
+        bad += bool(errs)
+    if bad:
+        sys.exit(1)
+
+
 def main():
     path, cmd, *rest = sys.argv[1:]
+    if cmd == "schema":
+        check_schema(path, rest[0])
+        return
     events = load(path, cmd == "validate")
     if cmd == "validate":
         print(len(events))

@@ -59,8 +59,50 @@ YAML
 	"$WARDEN" policy apply "$s/good.yaml" --socket "$WARDEN_SOCK" >/dev/null || fail "apply good"
 	"$s/tool"; assert_eq $? 137 "applied policy enforced"
 	echo "rules: [" >"$s/bad.yaml"
-	"$WARDEN" policy apply "$s/bad.yaml" --socket "$WARDEN_SOCK" >/dev/null && fail "apply bad succeeded"
+	"$WARDEN" policy apply "$s/bad.yaml" --socket "$WARDEN_SOCK" >/dev/null 2>"$s/err" &&
+		fail "apply bad succeeded"
+	# the client is told why, at the file's line and column
+	assert_contains "$s/err" "policy $s/bad.yaml rejected; the running policy stays:"
+	grep -q "^$s/bad.yaml:[0-9]*:[0-9]*: " "$s/err" || fail "no FILE:LINE:COL reason: $(cat "$s/err")"
 	"$s/tool"; assert_eq $? 137 "old policy kept"
+}
+
+t_events_filters_and_text() {
+	local s out
+	s=$(scratch)
+	out=$s/events.jsonl
+	cp /bin/true "$s/ftool"
+	cp /bin/true "$s/other"
+	cat >"$s/p.yaml" <<YAML
+rules:
+  - { name: watch-ftool, action: alert, match: { binary: $s/ftool } }
+YAML
+	start_warden "$out" --policy "$s/p.yaml"
+	"$WARDEN" events --socket "$WARDEN_SOCK" --type exec --binary "$s/ftool" >"$s/json" &
+	defer "kill $! 2>/dev/null"
+	"$WARDEN" events --socket "$WARDEN_SOCK" --rule watch-ftool --format text >"$s/text" &
+	defer "kill $! 2>/dev/null"
+	"$WARDEN" events --socket "$WARDEN_SOCK" --type fork,exec --rule watch-ftool >"$s/execs" &
+	defer "kill $! 2>/dev/null"
+	# all three subscribed once each has seen an ftool (bounded)
+	for _ in $(seq 1 100); do
+		"$s/ftool"
+		[ -s "$s/json" ] && [ -s "$s/text" ] && [ -s "$s/execs" ] && break
+		sleep 0.1
+	done
+	"$s/other"; "$s/ftool" extra arg
+	wait_for "$s/json" "extra"
+	wait_for "$s/text" "extra arg"
+	wait_for "$s/execs" "extra"
+	assert_eq "$(events "$s/json" count)" "$(events "$s/json" count type=exec binary="$s/ftool")" "only matching events"
+	assert_not_contains "$s/json" "$s/other"
+	assert_eq "$(events "$s/execs" count)" "$(events "$s/execs" count type=exec rule=watch-ftool)" "--type fork,exec --rule"
+	# text: time, type, the fields; no JSON
+	grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z exec pid=[0-9]+ ppid=[0-9]+ uid=0 container=- binary=$s/ftool args=\[$s/ftool extra arg\] cwd=[^ ]+ rule=watch-ftool action=alert( mechanism=[a-z]+)?$" "$s/text" ||
+		fail "text line: $(cat "$s/text")"
+	assert_not_contains "$s/text" "{"
+	"$WARDEN" events --format yaml --socket "$WARDEN_SOCK" 2>"$s/err"; assert_eq $? 2 "bad format"
+	"$WARDEN" events --help | grep -q -- "--container ID" || fail "events --help"
 }
 
 t_events_stream() {
@@ -126,7 +168,9 @@ t_self_protection_reports_ptrace() {
 	local s out
 	s=$(scratch)
 	out=$s/events.jsonl
-	start_warden "$out"
+	# ptrace is seen through its syscall tracepoint: an opt-in
+	printf 'self_protection_syscalls: on\n' >"$s/p.yaml"
+	start_warden "$out" --policy "$s/p.yaml"
 	timeout 2 strace -o /dev/null -p "$WARDEN_PID" 2>/dev/null
 	wait_events "$out" 1 type=syscall syscall=ptrace rule=self-protection action=alert
 	# reported once per process image and syscall, not per call
@@ -139,7 +183,7 @@ t_self_protection_kill() {
 	local s out rc
 	s=$(scratch)
 	out=$s/events.jsonl
-	printf 'self_protection: kill\n' >"$s/p.yaml"
+	printf 'self_protection: kill\nself_protection_syscalls: on\n' >"$s/p.yaml"
 	start_warden "$out" --policy "$s/p.yaml"
 	# kill(2) aimed at the agent now kills the caller: stop it by socket
 	defer "'$WARDEN' stop --socket '$WARDEN_SOCK'; sleep 0.5"

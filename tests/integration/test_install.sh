@@ -48,11 +48,12 @@ t_make_install_honours_prefix_and_destdir() {
 	[ -x "$d/opt/w/sbin/warden" ] || fail "no binary under PREFIX"
 	for f in opt/w/share/man/man8/warden.8 opt/w/share/man/man5/warden-policy.5 \
 		opt/w/lib/systemd/system/warden.service etc/warden/policy.yaml \
-		etc/logrotate.d/warden; do
+		etc/warden/warden.yaml etc/logrotate.d/warden; do
 		[ -f "$d/$f" ] || fail "make install did not install /$f"
 	done
 	assert_contains "$d/opt/w/lib/systemd/system/warden.service" \
-		"ExecStart=/opt/w/sbin/warden daemon --policy /etc/warden/policy.yaml"
+		"ExecStart=/opt/w/sbin/warden daemon --config /etc/warden/warden.yaml"
+	assert_contains "$d/etc/warden/warden.yaml" "policy: /etc/warden/policy.yaml"
 	"$d/opt/w/sbin/warden" policy check "$d/etc/warden/policy.yaml" >/dev/null ||
 		fail "the installed policy does not pass policy check"
 	# an edited policy survives install and uninstall
@@ -73,12 +74,12 @@ check_installed_package() {
 	local deb=$1 s=$2
 	dpkg -i "$deb" >"$s/dpkg.log" 2>&1 || { cat "$s/dpkg.log" >&2; fail "dpkg -i"; }
 	[ -x /usr/sbin/warden ] || fail "no /usr/sbin/warden"
-	for f in "$UNIT" /etc/warden/policy.yaml /etc/logrotate.d/warden \
+	for f in "$UNIT" /etc/warden/policy.yaml /etc/warden/warden.yaml /etc/logrotate.d/warden \
 		/usr/share/man/man8/warden.8.gz /usr/share/man/man5/warden-policy.5.gz; do
 		[ -f "$f" ] || fail "the package did not install $f"
 	done
 	assert_eq "$(dpkg-query -W -f '${Conffiles}' warden | awk '{print $1}' | sort | tr '\n' ' ')" \
-		"/etc/logrotate.d/warden /etc/warden/policy.yaml " "conffiles"
+		"/etc/logrotate.d/warden /etc/warden/policy.yaml /etc/warden/warden.yaml " "conffiles"
 	assert_eq "$(man -w warden)" /usr/share/man/man8/warden.8.gz
 	assert_eq "$(man -w warden-policy)" /usr/share/man/man5/warden-policy.5.gz
 	MANWIDTH=80 man warden 2>/dev/null | head -n 40 >"$s/man8"
@@ -190,11 +191,16 @@ keys = [k for l in open(sys.argv[1]) for k in json.loads(l)["fields"] if k in ("
 sys.exit(keys != ["READY", "RELOADING", "READY"])' "$s/notify" || fail "not READY, RELOADING, READY: $(cat "$s/notify")"
 	wait_events "$out" 2 type=policy status=loaded
 
-	# logrotate's copytruncate: the daemon goes on writing to the new file
+	# logrotate renames the file and creates a new one; its postrotate
+	# signals the unit through systemd, absent here: send its SIGUSR1
 	logrotate -f -s "$s/lr.state" /etc/logrotate.d/warden || fail "logrotate -f"
 	[ -s "$out.1" ] || fail "logrotate did not rotate $out"
+	[ -e "$out" ] && [ ! -s "$out" ] || fail "logrotate did not create an empty $out"
+	assert_eq "$(stat -c %a "$out")" 600 "mode of the new file"
+	kill -USR1 "$DPID"
 	"$s/nc"
 	wait_events "$out" 1 type=exec binary="$s/nc" rule=network-relay-tool
+	assert_eq "$(events "$out.1" count type=exec binary="$s/nc")" 1 "the first nc stays in the old file"
 
 	kill -TERM "$DPID"
 	wait "$DPID"; assert_eq "$?" 0 "daemon exit status after SIGTERM"

@@ -177,18 +177,8 @@ t_syscall_enforce_and_audit() {
 # mk_net: namespaces $NSA (the step) and $NSB (servers at $NET.2, $NET.3,
 # dnsmasq at $NET.2 answering good.test/bad.test/new.test).
 mk_net() {
-	NSA=$UNIQ-a; NSB=$UNIQ-b; NET=10.77.$(( $$ % 200 ))
-	ip netns add "$NSA" && defer "ip netns del $NSA"
-	ip netns add "$NSB" && defer "ip netns del $NSB"
-	ip link add "$UNIQ-va" type veth peer name "$UNIQ-vb" || fail "veth"
-	ip link set "$UNIQ-va" netns "$NSA"; ip link set "$UNIQ-vb" netns "$NSB"
-	ip -n "$NSA" addr add "$NET.1/24" dev "$UNIQ-va"
-	ip -n "$NSB" addr add "$NET.2/24" dev "$UNIQ-vb"
-	ip -n "$NSB" addr add "$NET.3/24" dev "$UNIQ-vb"
-	ip -n "$NSA" link set "$UNIQ-va" up; ip -n "$NSA" link set lo up
-	ip -n "$NSB" link set "$UNIQ-vb" up; ip -n "$NSB" link set lo up
-	mkdir -p "/etc/netns/$NSA" && defer "rm -rf /etc/netns/$NSA"
-	echo "nameserver $NET.2" >"/etc/netns/$NSA/resolv.conf"
+	NET=10.77.$(( $$ % 200 ))
+	mk_netns_pair "$NET"
 	local s; s=$(scratch)
 	ip netns exec "$NSB" dnsmasq --no-resolv --no-hosts --bind-interfaces \
 		--listen-address="$NET.2" --pid-file="$s/dns.pid" \
@@ -203,13 +193,6 @@ while True:
     c, _ = s.accept(); c.close()' &
 	defer "kill $!"
 	sleep 0.3
-}
-
-# in_net CMD...: CMD in $NSA's network, with its resolv.conf, but the
-# host's mounts (cgroup2 stays visible, unlike `ip netns exec`).
-in_net() {
-	unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec nsenter --net="$0" "$@"' \
-		"/run/netns/$NSA" "/etc/netns/$NSA/resolv.conf" "$@"
 }
 
 net_policy() { # FILE MODE

@@ -262,6 +262,50 @@ static void t_syscall_rules(void **state)
 	done(&f);
 }
 
+/* A rule on unshare also holds for clone/clone3 making a namespace (the
+ * pseudo slot, checked in the kernel); mount for the new mount API. */
+static void t_syscall_equivalents(void **state)
+{
+	static const char *const mount_api[] = { "fsopen", "fsconfig", "fsmount",
+		"fspick", "move_mount", "open_tree", "mount_setattr" };
+	int unshare = syscall_nr("unshare"), clone = syscall_nr("clone");
+	int clone3 = syscall_nr("clone3"), setns = syscall_nr("setns");
+	int mount = syscall_nr("mount");
+	bool wanted[SYSCALL_SLOTS];
+	struct fixture f;
+
+	assert_null(syscall_name(SYSCALL_CLONE_NS));	/* no real syscall */
+	assert_int_equal(compile(&f, "rules:\n"
+		"  - {name: a, action: kill, syscalls: [unshare]}\n"
+		"  - {name: b, action: alert, syscalls: [mount]}\n"
+		"  - {name: c, action: alert, syscalls: [setns]}\n", 0), 0);
+	assert_int_equal(f.img->syscall[unshare].w[0], 0x1);
+	assert_int_equal(f.img->syscall[SYSCALL_CLONE_NS].w[0], 0x1);
+	/* clone itself is not a rule's: only with namespace flags */
+	assert_int_equal(f.img->syscall[clone].w[0], 0);
+	assert_int_equal(f.img->syscall[mount].w[0], 0x2);
+	for (size_t i = 0; i < sizeof(mount_api) / sizeof(mount_api[0]); i++)
+		assert_int_equal(f.img->syscall[syscall_nr(mount_api[i])].w[0], 0x2);
+	assert_int_equal(f.img->syscall[setns].w[0], 0x4);
+	process_image_syscalls(f.img, wanted);
+	assert_true(wanted[unshare] && wanted[clone] && wanted[clone3]);
+	assert_true(wanted[syscall_nr("fsopen")] && wanted[setns]);
+	assert_false(wanted[SYSCALL_CLONE_NS]);
+	assert_false(wanted[syscall_nr("ptrace")]);
+	done(&f);
+}
+
+/* The ia32 table: other numbers, the same syscalls; aliases by meaning. */
+static void t_ia32_names(void **state)
+{
+	assert_string_equal(syscall_name32(310), "unshare");
+	assert_int_equal(syscall_native_of32(310), syscall_nr("unshare"));
+	assert_int_equal(syscall_native_of32(5), syscall_nr("open"));
+	assert_int_equal(syscall_native_of32(300), syscall_nr("newfstatat"));
+	assert_int_equal(syscall_native_of32(102), -1);	/* socketcall */
+	assert_null(syscall_name32(100000));
+}
+
 static void t_file_rules_targets_and_access(void **state)
 {
 	struct fixture f;
@@ -281,6 +325,51 @@ static void t_file_rules_targets_and_access(void **state)
 	assert_int_equal(nbits(&f.img->hdr.exec_rules), 0);
 	assert_int_equal(f.d.n, 0);	/* a missing exact target is no warning */
 	done(&f);
+}
+
+/* A hard link elsewhere of a file under a prefix: named by inode too. */
+static void t_prefix_files_by_inode(void **state)
+{
+	struct fixture f;
+	struct file_id file = id_of(tool, 0);
+
+	assert_int_equal(compile(&f, "rules:\n"
+		"  - {name: b, action: kill, match: {binary: %s/}}\n"
+		"  - {name: f, action: kill, files: [%s/]}\n", 0), 0);
+	assert_true(bit(process_image_get(f.img, PM_BIN_FILE, &file), 0));
+	assert_true(bit(process_image_get(f.img, PM_TGT_FILE, &file), 1));
+	assert_int_equal(f.d.n, 0);
+	done(&f);
+	/* an allow-list (not:) only refuses a link elsewhere: no inodes */
+	assert_int_equal(compile(&f, "rules:\n"
+		"  - {name: b, action: kill, not: {binary: %s/}}\n", 0), 0);
+	assert_null(process_image_get(f.img, PM_BIN_FILE, &file));
+	done(&f);
+}
+
+/* Past the bound, a warning names the prefix where it cut. */
+static void t_prefix_files_bounded(void **state)
+{
+	char big[128], path[160];
+	struct fixture f;
+	FILE *fp;
+
+	snprintf(big, sizeof(big), "%s/big", dir);
+	assert_int_equal(mkdir(big, 0700), 0);
+	for (int i = 0; i < 4097; i++) {
+		snprintf(path, sizeof(path), "%s/f%d", big, i);
+		fp = fopen(path, "w");
+		assert_non_null(fp);
+		fclose(fp);
+	}
+	assert_int_equal(compile(&f, "rules:\n"
+		"  - {name: f, action: kill, files: [%s/big/]}\n", 0), 0);
+	assert_int_equal(f.img->map[PM_TGT_FILE].n, 4096);
+	assert_true(has_msg(&f.d, "p.yaml:2:37: warning: directory"));
+	assert_true(has_msg(&f.d, "more than 4096 files"));
+	done(&f);
+	snprintf(path, sizeof(path), "rm -rf '%s'", big);
+	assert_int_equal(system(path), 0);
 }
 
 static void t_ancestor_cgroup_container(void **state)
@@ -436,9 +525,13 @@ int main(void)
 		cmocka_unit_test(t_wild_and_negated_dimensions),
 		cmocka_unit_test(t_syscall_rules),
 		cmocka_unit_test(t_file_rules_targets_and_access),
+		cmocka_unit_test(t_prefix_files_by_inode),
+		cmocka_unit_test(t_prefix_files_bounded),
 		cmocka_unit_test(t_ancestor_cgroup_container),
 		cmocka_unit_test(t_missing_paths_warn_with_position),
 		cmocka_unit_test(t_rule_limit),
+		cmocka_unit_test(t_syscall_equivalents),
+		cmocka_unit_test(t_ia32_names),
 		cmocka_unit_test(t_syscall_outside_slots_refused),
 		cmocka_unit_test(t_many_values),
 	};

@@ -180,6 +180,27 @@ static void t_observe(void **state)
 		     "\"open\" (expected one of: exec, exit, fork)");
 }
 
+/* Self-protection's syscall tracepoints: an opt-in, off by default. */
+static void t_self_protection_syscalls(void **state)
+{
+	struct diags d;
+	struct policy *p = parse("self_protection: kill\n", &d);
+
+	assert_non_null(p);
+	assert_int_equal(p->self_protection, ACT_KILL);
+	assert_false(p->guard_syscalls);
+	policy_free(p);
+	diags_free(&d);
+	p = parse("self_protection_syscalls: on\n", &d);
+	assert_non_null(p);
+	assert_true(p->guard_syscalls);
+	assert_int_equal(p->self_protection, ACT_ALERT);
+	policy_free(p);
+	diags_free(&d);
+	expect_error("self_protection_syscalls: sometimes\n",
+		     "p.yaml:1:27: expected true or false, got \"sometimes\"");
+}
+
 /* Errors in the rule's shape. */
 static void t_rule_shape_errors(void **state)
 {
@@ -356,6 +377,7 @@ int main(void)
 		cmocka_unit_test(t_syscall_errors),
 		cmocka_unit_test(t_file_errors),
 		cmocka_unit_test(t_rule_count_limit),
+		cmocka_unit_test(t_self_protection_syscalls),
 		cmocka_unit_test(t_all_errors_reported),
 		cmocka_unit_test(t_plain_paths_and_any_container),
 	};
