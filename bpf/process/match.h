@@ -45,7 +45,7 @@ static __always_inline void cgroup_bits(struct task_struct *t, __u32 gen,
 static __always_inline void binary_bits(struct task_struct *t, struct file *f,
 					struct proc_info *pi,
 					struct policy_hdr *ph, __u32 gen,
-					struct scratch *s)
+					struct scratch *s, bool before_exec)
 {
 	struct rule_bits *acc = &s->m[DIM_BINARY];
 	struct file_id id;
@@ -73,6 +73,8 @@ static __always_inline void binary_bits(struct task_struct *t, struct file *f,
 		lookup_or(&proc_bin_dirent, &s->dirent, acc);
 	}
 	exec_name_bits(t, gen, acc);
+	if (!before_exec)	/* the new argv is not in t's memory yet */
+		argv0_name_bits(t, gen, acc);
 	if (ph->dir_depth || ph->path_rules) {
 		if (!ph->dir_depth)
 			w.dir_bits = NULL;	/* naming only */
@@ -159,7 +161,7 @@ static __always_inline int match_rules(struct task_struct *t, struct file *f,
 		return -1;
 	__builtin_memset(s->m, 0, sizeof(s->m));
 	if (ph->used_dims & (1u << DIM_BINARY))
-		binary_bits(t, f, pi, ph, gen, s);
+		binary_bits(t, f, pi, ph, gen, s, before_exec);
 	if (ph->used_dims & (1u << DIM_PID)) {
 		nk.value = BPF_CORE_READ(t, tgid);
 		lookup_or(&proc_pid, &nk, &s->m[DIM_PID]);

@@ -4,7 +4,9 @@
  * directory prefixes are also matched as strings against the executed
  * file's path from the process's root (proc_bin_path, proc_bin_pdir), and
  * names against the name it was executed by (comm: a busybox applet is a
- * symlink to /bin/busybox, executed as "nc"). */
+ * symlink to /bin/busybox, executed as "nc") and its argv[0] (busybox's
+ * own shell runs an applet as /proc/self/exe with argv[0] "nc": for a
+ * multi-call binary argv[0] is what runs). */
 #ifndef WARDEN_PROCESS_NSPATH_H
 #define WARDEN_PROCESS_NSPATH_H
 #include "process/maps.h"
@@ -13,9 +15,12 @@
 RULE_MAP(proc_bin_path, struct path_key, 16384);	/* exact, as seen */
 RULE_MAP(proc_bin_pdir, struct path_key, 16384);	/* prefixes, as seen */
 
+#define ARGV0_MAX	256
+
 struct nspath_scratch {
 	struct path_key key;
 	struct name_key name;
+	char argv0[ARGV0_MAX];
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -97,6 +102,52 @@ static __always_inline void exec_name_bits(struct task_struct *t, __u32 gen,
 	__builtin_memset(&s->name, 0, sizeof(s->name));
 	s->name.gen = gen;
 	BPF_CORE_READ_STR_INTO(&s->name.name, t, comm);
+	or_lookup(&proc_bin_name, &s->name, acc);
+}
+
+struct argv0_ctx {
+	const char *buf;
+	__u32 len, base;	/* base: where the last component starts */
+};
+
+static long argv0_step(__u64 i, void *arg)
+{
+	struct argv0_ctx *c = arg;
+
+	if (i >= c->len)
+		return 1;
+	if (c->buf[i & (ARGV0_MAX - 1)] == '/')
+		c->base = i + 1;
+	return 0;
+}
+
+/* The basename of argv[0] (t is current: its memory is the one read). */
+static __always_inline void argv0_name_bits(struct task_struct *t, __u32 gen,
+					    struct rule_bits *acc)
+{
+	__u32 zero = 0;
+	struct nspath_scratch *s = bpf_map_lookup_elem(&proc_nsp_scr, &zero);
+	struct argv0_ctx c = {};
+	__u64 n;
+	long got;
+
+	if (!s)
+		return;
+	got = bpf_probe_read_user_str(s->argv0, ARGV0_MAX,
+				      (void *)BPF_CORE_READ(t, mm, arg_start));
+	if (got <= 1)
+		return;
+	c.buf = s->argv0;
+	c.len = got - 1;
+	bpf_loop(ARGV0_MAX, argv0_step, &c, 0);
+	n = c.len - c.base;
+	barrier_var(n);
+	if (n == 0 || n >= NAME_KEY_LEN)	/* no name, or longer than any key */
+		return;
+	__builtin_memset(&s->name, 0, sizeof(s->name));
+	s->name.gen = gen;
+	bpf_probe_read_kernel(s->name.name, n & (NAME_KEY_LEN - 1),
+			      &s->argv0[c.base & (ARGV0_MAX - 1)]);
 	or_lookup(&proc_bin_name, &s->name, acc);
 }
 

@@ -116,8 +116,12 @@ int BPF_PROG(on_cgroup_rmdir, struct cgroup *cg, const char *path)
 }
 
 /* A syscall some rule names: nr is the native (64-bit) number, whichever
- * entry the call came through; args are its arguments. */
-static __always_inline void syscall_decide(struct task_struct *t, __u32 nr,
+ * entry the call came through; args are its arguments. A function of its
+ * own (not inlined): the states it ends in are merged at its return, so
+ * the ia32 entry's guard check after it is verified once, not once per
+ * path through the rules (inlined, on_sys32_enter passed the verifier's
+ * 1M-instruction limit once the container dimensions were added). */
+static __noinline void syscall_decide(struct task_struct *t, __u32 nr,
 					   const unsigned long *args,
 					   bool compat)
 {

@@ -655,6 +655,8 @@ static void process_prom_losses(struct prom *p)
 			"process", "cause", "table_full", NULL);
 	prom_sample_u64(p, "warden_losses_total", l.track_full, "module",
 			"process", "cause", "track_lost", NULL);
+	prom_sample_u64(p, "warden_losses_total", l.ctr_map_full, "module",
+			"process", "cause", "containers_unmarked", NULL);
 }
 
 /* Set by `warden run`, which keeps events for its report instead. */
