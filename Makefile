@@ -118,6 +118,8 @@ fuzz-build: $(FUZZ_BINS)
 
 # Libraries a helper needs beyond libc (liburing-dev: scripts/setup.sh).
 HELPER_LIBS_uring_file := -luring
+# Static: test_containers.sh runs it inside the busybox image (no libc there).
+HELPER_LIBS_ns_escape := -static
 
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(BUILD)/helpers

@@ -157,12 +157,19 @@ YAML
 	start_warden "$out" --policy "$s/p.yaml"
 	# docker's seccomp profile would refuse these before the syscall's
 	# tracepoint fires: without it, warden's rule is what stops them
-	CTR_OPTS="--security-opt seccomp=unconfined --cap-add SYS_ADMIN"
+	# ns_escape (static): clone/clone3 with namespace flags count as unshare,
+	# fsopen (the new mount API) as mount
+	CTR_OPTS="--security-opt seccomp=unconfined --cap-add SYS_ADMIN
+		-v $HELPERS/ns_escape:/ns_escape:ro"
 	in_ctr "$UNIQ-sys" "
 		echo started
 		unshare -m true; echo unshare=\$?
-		mount -t tmpfs none /tmp; echo mount=\$?"
-	for want in started unshare=137 mount=137; do
+		mount -t tmpfs none /tmp; echo mount=\$?
+		/ns_escape clone; echo clone=\$?
+		/ns_escape clone3; echo clone3=\$?
+		/ns_escape fsopen; echo fsopen=\$?
+		/ns_escape plain; echo plain=\$?"
+	for want in started unshare=137 mount=137 clone=137 clone3=137 fsopen=137 plain=0; do
 		assert_contains "$s/$UNIQ-sys.out" "$want"
 	done
 	wait_events "$out" 1 type=syscall action=kill comm=unshare
@@ -227,6 +234,54 @@ t_container_escape_example() {
 	assert_contains "$s/$UNIQ-ex.out" started
 	assert_contains "$s/$UNIQ-ex.out" unshare=137
 	wait_events "$out" 1 type=syscall rule=no-namespace-escape action=kill
+}
+
+# A container that runs before the agent starts: its cgroup is marked by
+# the start-up scan, so a process started in it later (docker exec) is in
+# scope.
+t_container_before_agent() {
+	local s out
+	s=$(scratch)
+	out=$s/events.jsonl
+	ctr_run "$UNIQ-early" -d "$CTR_IMAGE" sleep 1000 >/dev/null || fail "no container"
+	write_policy "$s/p.yaml" <<YAML
+name: ctr-early
+rules:
+  - name: exact
+    action: kill
+    match: {binary: /usr/bin/$UNIQ-exact, container: any}
+YAML
+	start_warden "$out" --policy "$s/p.yaml"
+	dk exec "$UNIQ-early" /usr/bin/$UNIQ-exact true
+	assert_eq $? 137 "docker exec in a container older than the agent"
+	dk exec "$UNIQ-early" /usr/bin/$UNIQ-other true
+	[ $? -ne 137 ] || fail "another binary in it was killed"
+}
+
+# systemd's cgroup driver names containers docker-<id>.scope (no systemd
+# here to run docker with it): a cgroup made by that name after the agent
+# started is a container's; a process that runs a program in another mount
+# namespace there is its workload, one in the host's is not (runc init).
+t_systemd_scope_name() {
+	local s out hex cg
+	s=$(scratch)
+	out=$s/events.jsonl
+	cp /bin/true "$s/tool"
+	write_policy "$s/p.yaml" <<YAML
+name: ctr-scope
+rules:
+  - name: tool
+    action: kill
+    match: {binary: $s/tool, container: any}
+YAML
+	start_warden "$out" --policy "$s/p.yaml"
+	hex=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	mk_cgroup "$UNIQ-system.slice" >/dev/null
+	cg=$(mk_cgroup "$UNIQ-system.slice/docker-$hex.scope")
+	in_cgroup "$cg" "$s/tool"; assert_eq $? 0 "the host's mount namespace: not a workload"
+	in_cgroup "$cg" unshare -m "$s/tool"; assert_eq $? 137 "its own mount namespace: a workload"
+	"$s/tool"; assert_eq $? 0 "outside the container's cgroup"
+	wait_events "$out" 1 type=exec action=kill binary="$s/tool"
 }
 
 # The text format names the container (its short id).
