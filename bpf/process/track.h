@@ -126,8 +126,13 @@ static __always_inline void proc_exec(struct proc_info *pi, struct file *f)
 		watch_bit(pi, &pi->self);
 	if (pi->self.ino && (pi->self.ino != pi->anc[0].ino ||
 			     pi->self.dev != pi->anc[0].dev)) {
-		for (int i = MAX_ANCESTORS - 1; i > 0; i--)
+		/* one entry at a time: unrolled freely, the copies' loads are
+		 * hoisted and spilled (144 bytes of on_exec's stack, which
+		 * 6.1 limits to 512 with its deepest callback) */
+		for (int i = MAX_ANCESTORS - 1; i > 0; i--) {
 			pi->anc[i] = pi->anc[i - 1];
+			barrier();
+		}
 		pi->anc[0] = pi->self;
 	}
 	file_id_of(f, &pi->self);
