@@ -197,7 +197,9 @@ static int apply_policy(struct daemon *dm, struct policy *p, char *why,
 	if (n < 0)
 		return -ENOMEM;
 	diags_init(&d, p->file);
-	err = agent_apply(&dm->agent, p, &d);
+	/* what cannot hold on this kernel, as `warden policy check` says it */
+	err = preflight_policy(p, &this_kernel, &d) ?:
+	      agent_apply(&dm->agent, p, &d);
 	diags_print(&d, stderr);
 	join_diags(&d, why, wlen);
 	emit_policy_event(err ? "rejected" : "loaded", p, &d);

@@ -634,6 +634,59 @@ bool probe_has(enum probe_feature f)
 	return cache.ok[f];
 }
 
+const char *probe_why(enum probe_feature f)
+{
+	return cache.why[f];
+}
+
+/* ---- tracepoints a policy names ----------------------------------------- */
+
+int probe_tracepoint_exists(const char *category, const char *name)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing",
+					    "/sys/kernel/debug/tracing" };
+	bool tracefs = false;
+	char path[256];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events", dirs[i]);
+		if (access(path, F_OK))
+			continue;
+		tracefs = true;
+		snprintf(path, sizeof(path), "%s/events/%s/%s", dirs[i],
+			 category, name);
+		if (access(path, F_OK) == 0)
+			return 0;
+	}
+	return tracefs ? -ENOENT : -ENODEV;
+}
+
+/* Syscalls whose tracepoint has the name of the kernel function rather
+ * than the syscall's: the ABI kept an old name for a newer call. */
+static const struct {
+	const char *syscall, *tp;
+} tp_aliases[] = {
+	{ "stat", "sys_enter_newstat" },
+	{ "lstat", "sys_enter_newlstat" },
+	{ "fstat", "sys_enter_newfstat" },
+	{ "uname", "sys_enter_newuname" },
+	{ "umount2", "sys_enter_umount" },
+	{ "sendfile", "sys_enter_sendfile64" },
+};
+
+int probe_syscall_tp(const char *syscall, char *tp, size_t len)
+{
+	for (size_t i = 0; i < sizeof(tp_aliases) / sizeof(tp_aliases[0]); i++) {
+		if (strcmp(syscall, tp_aliases[i].syscall))
+			continue;
+		snprintf(tp, len, "%s", tp_aliases[i].tp);
+		if (probe_tracepoint_exists("syscalls", tp) == 0)
+			return 0;
+	}
+	snprintf(tp, len, "sys_enter_%s", syscall);
+	return probe_tracepoint_exists("syscalls", tp);
+}
+
 int probe_run(struct probe_result *r)
 {
 	int f;

@@ -254,7 +254,11 @@ static int attach_syscall(int nr, struct diags *d)
 	char tp[96], pin[32];
 	int err;
 
-	snprintf(tp, sizeof(tp), "sys_enter_%s", name);
+	/* No tracepoint for a syscall this kernel was built without
+	 * (init_module with CONFIG_MODULES=n): calls fail with ENOSYS, so
+	 * the rule can never trigger; preflight_policy() said so. */
+	if (probe_syscall_tp(name, tp, sizeof(tp)) == -ENOENT)
+		return 0;
 	st.sys_links[nr] = bpf_program__attach_tracepoint(st.skel->progs.on_syscall,
 						       "syscalls", tp);
 	if (st.sys_links[nr]) {
@@ -262,36 +266,9 @@ static int attach_syscall(int nr, struct diags *d)
 		return pin_link(st.sys_links[nr], "process", pin);
 	}
 	err = -errno;
-	if (err == -ENOENT) {
-		/* No tracepoint for a syscall this kernel was built without
-		 * (init_module with CONFIG_MODULES=n): calls fail with ENOSYS,
-		 * so the rule can never trigger. */
-		diag_add(d, 0, 0, "warning: syscall %s is not in this kernel "
-			 "(no tracepoint syscalls:%s); rules on it cannot "
-			 "trigger", name, tp);
-		return 0;
-	}
 	diag_add(d, 0, 0, "cannot watch syscall %s (tracepoint syscalls:%s): %s",
 		 name, tp, strerror(-err));
 	return err;
-}
-
-/* A policy may insist that deny means EPERM, never a kill. */
-static int check_deny_supported(const struct policy *p, struct diags *d)
-{
-	if (!p->fail_unsupported || st.lsm_active)
-		return 0;
-	for (size_t i = 0; i < p->nrules; i++) {
-		const struct rule *r = &p->rules[i];
-
-		if (r->action != ACT_DENY)
-			continue;
-		diag_add(d, r->line, r->col, "rule \"%s\": deny needs BPF LSM, "
-			 "which this kernel does not offer (see warden probe), "
-			 "and the policy says on_unsupported: fail", r->name);
-		return -EOPNOTSUPP;
-	}
-	return 0;
 }
 
 static bool has_file_rules(const struct policy *p)
@@ -421,11 +398,9 @@ static int prepare_gen(const struct policy *p, __u32 g, struct diags *d)
 	for (int nr = 0; nr < SYSCALL_SLOTS; nr++)
 		if (st.sys_wanted[g][nr] && !st.sys_links[nr] && (err = attach_syscall(nr, d)))
 			return err;
-	if (!st.lsm_active && has_file_rules(p)) {
-		process_file_rule_notes(p, d);
-		if ((err = attach_open_fallback(d)))
-			return err;
-	}
+	if (!st.lsm_active && has_file_rules(p) &&
+	    (err = attach_open_fallback(d)))
+		return err;
 	if (needs_sys32_enter(p) &&
 	    (err = attach_sys32(&st.sys32_enter, st.skel->progs.on_sys32_enter,
 				"sys_enter", d)))
@@ -444,12 +419,10 @@ static int prepare_gen(const struct policy *p, __u32 g, struct diags *d)
 
 static int process_prepare(const struct policy *p, struct diags *d)
 {
-	int err = check_deny_supported(p, d);
 	__u32 g;
+	/* what this kernel cannot enforce was reported by preflight_policy() */
+	int err = gen_stage(&st.gens, &g);
 
-	if (err)
-		return err;
-	err = gen_stage(&st.gens, &g);
 	if (err) {
 		diag_add(d, 0, 0, "cannot clear the process policy maps: %s",
 			 strerror(-err));
