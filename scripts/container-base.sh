@@ -12,9 +12,12 @@ docker=${DOCKER:-docker}
 mirror=$(bookworm_mirror) || { echo "container-base: no bookworm mirror in apt sources" >&2; exit 1; }
 root=$(mktemp -d /tmp/warden-base.XXXX)
 cleanup() {
-	# debootstrap mounts /proc and /sys inside while it works
-	grep -F " $root/" /proc/self/mounts | awk '{print $2}' | sort -r |
-		while read -r m; do umount -l "$m"; done
+	local m
+	# debootstrap mounts /proc and /sys inside while it works (and may
+	# leave them after a failure)
+	for m in $(awk -v r="$root/" 'index($2, r) == 1 {print $2}' /proc/self/mounts | sort -r); do
+		umount -l "$m" || true
+	done
 	rm -rf "$root"
 }
 trap cleanup EXIT
