@@ -21,18 +21,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 
-# The mirror URI of the system's bookworm entry, from either sources format.
-bookworm_mirror() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk '/^URIs:/ {u=$2} /^Suites:/ && / bookworm( |$)/ {print u; exit}' \
-			"$f" | grep . && return 0
-	done
-	grep -hE '^deb\s+(\[[^]]*\]\s+)?\S+\s+bookworm\s' /etc/apt/sources.list \
-		/etc/apt/sources.list.d/*.list 2>/dev/null |
-		sed -E 's/^deb\s+(\[[^]]*\]\s+)?(\S+).*/\2/' | head -n1 | grep .
-}
+. "$(dirname "$0")/apt-mirror.sh"
 
 add_backports() {
 	local list=/etc/apt/sources.list.d/warden-backports.list mirror
@@ -60,6 +49,9 @@ base_pkgs=(make gcc clang llvm pkg-config libelf-dev zlib1g-dev libzstd-dev
 	dnsmasq-base netcat-openbsd strace libclang-rt-14-dev valgrind
 	go-md2man man-db dpkg-dev logrotate libmicrohttpd-dev prometheus rsyslog curl
 	liburing-dev)
+# docker.io, busybox-static: tests/integration/test_containers.sh runs real
+# containers (its own dockerd, an image imported from busybox, no registry)
+ctr_pkgs=(docker.io busybox-static)
 bpf_pkgs=(libbpf-dev bpftool)
 bench_pkgs=(libbpf-tools bpftrace auditd xdp-tools nftables iptables hyperfine
 	python3-matplotlib)
@@ -68,6 +60,14 @@ vm_pkgs=(qemu-system-x86 cpio xz-utils stress-ng)
 
 apt-get install -y -qq --no-install-recommends "${base_pkgs[@]}"
 apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bpf_pkgs[@]}"
+# Where installing docker.io starts the host's own dockerd, keep it off the
+# host's network (no bridge, no iptables rules); an existing config stays.
+if [ ! -e /etc/docker/daemon.json ]; then
+	mkdir -p /etc/docker
+	echo '{"bridge": "none", "iptables": false, "ip6tables": false}' \
+		>/etc/docker/daemon.json
+fi
+apt-get install -y -qq --no-install-recommends "${ctr_pkgs[@]}"
 if [ "$want_bench" = 1 ]; then
 	apt-get install -y -qq --no-install-recommends "${bench_pkgs[@]}"
 fi
@@ -75,6 +75,10 @@ fi
 if [ "$want_vm" = 1 ]; then
 	apt-get install -y -qq --no-install-recommends "${vm_pkgs[@]}"
 fi
+# debootstrap: scripts/container-base.sh makes the Debian base image that
+# packaging/container/Dockerfile builds on, from the same mirror (no
+# registry is needed)
+apt-get install -y -qq --no-install-recommends debootstrap
 
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || true
 # tracepoint ids (syscall rules, the peers in make bench) come from tracefs

@@ -446,5 +446,7 @@ const char *output_container(struct jbuf *j, const char *cgroup_path, char *cid)
 		jb_null(j);
 	if (rt)
 		jb_kstr(j, "container_runtime", rt);
+	if (rt && out.container)
+		out.container(j, rt, cid, cgroup_path);
 	return rt ? cid : NULL;
 }
