@@ -180,6 +180,27 @@ static int fill_sys32(void)
 	return 0;
 }
 
+static bool exec_only;
+
+void process_load_exec_only(bool on)
+{
+	exec_only = on;
+}
+
+/* The programs that only syscall and file rules and self-protection
+ * syscalls use: left out by process_load_exec_only(). */
+static void skip_rule_programs(struct process_bpf *s)
+{
+	struct bpf_program *const unused[] = {
+		s->progs.on_syscall, s->progs.on_guard, s->progs.on_open_exit,
+		s->progs.on_sys32_enter, s->progs.on_sys32_exit,
+		s->progs.on_uring_submit,
+	};
+
+	for (size_t i = 0; i < sizeof(unused) / sizeof(unused[0]); i++)
+		bpf_program__set_autoload(unused[i], false);
+}
+
 static int process_load(struct ring_buffer **rb)
 {
 	__u32 size;
@@ -215,6 +236,10 @@ static int process_load(struct ring_buffer **rb)
 						 BPF_TRACE_RAW_TP) > 0;
 	bpf_program__set_autoload(st.skel->progs.on_uring_submit, st.uring_tp);
 	bpf_program__set_autoattach(st.skel->progs.on_uring_submit, false);
+	if (exec_only) {
+		skip_rule_programs(st.skel);
+		st.uring_tp = false;
+	}
 	if (pin_root && (err = pin_maps(st.skel->obj, "process")))
 		return err;
 	err = process_bpf__load(st.skel);
