@@ -8,6 +8,8 @@
 #include "lib/log.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
@@ -485,9 +487,9 @@ out:
 }
 
 /* XDP: the program must load, and a generic-mode BPF link must attach to
- * lo. Native mode depends on the NIC driver, which is a per-interface
+ * lo (a scratch namespace's: in_scratch_netns). Native mode depends on the NIC driver, which is a per-interface
  * question the loader answers when it attaches for real. */
-static int probe_xdp(struct probe_result *r)
+static int probe_xdp_here(struct probe_result *r)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_SKB_MODE);
 	int prog, link, lo;
@@ -506,7 +508,7 @@ static int probe_xdp(struct probe_result *r)
 	link = bpf_link_create(prog, lo, BPF_XDP, &opts);
 	close(prog);
 	if (link == -EBUSY || link == -EEXIST) {
-		/* someone else's XDP program on lo: attach works, just not here */
+		/* cannot happen on a fresh lo; kept for a kernel that says so */
 		set_note(r, PF_XDP_PROG, "loads; lo busy, link not tried");
 		return 0;
 	}
@@ -515,13 +517,13 @@ static int probe_xdp(struct probe_result *r)
 		return link;
 	}
 	close(link);
-	set_note(r, PF_XDP_PROG, "generic link on lo; native depends on the driver");
+	set_note(r, PF_XDP_PROG, "generic link on a scratch netns's lo; native depends on the driver");
 	return 0;
 }
 
 /* tcx: a BPF link on lo's ingress that returns TCX_NEXT, so even while it
  * is attached it passes every packet on to whatever comes after it. */
-static int probe_tcx(struct probe_result *r)
+static int probe_tcx_here(struct probe_result *r)
 {
 	int prog, link, lo;
 
@@ -544,6 +546,53 @@ static int probe_tcx(struct probe_result *r)
 	}
 	close(link);
 	return 0;
+}
+
+/* The attach probes run on the lo of a network namespace of their own,
+ * made for the probe by a thread of its own (a namespace is per thread),
+ * so not even for a moment does a probe program sit on the host's lo. */
+struct netns_probe {
+	int (*fn)(struct probe_result *r);
+	struct probe_result *r;
+	int err;
+};
+
+static void *netns_probe_thread(void *arg)
+{
+	struct netns_probe *np = arg;
+
+	if (unshare(CLONE_NEWNET))
+		np->err = -errno;
+	else
+		np->err = np->fn(np->r);
+	return NULL;
+}
+
+static int in_scratch_netns(int (*fn)(struct probe_result *r),
+			    struct probe_result *r, enum probe_feature f)
+{
+	struct netns_probe np = { .fn = fn, .r = r };
+	pthread_t t;
+	int err = pthread_create(&t, NULL, netns_probe_thread, &np);
+
+	if (err) {
+		set_why(r, f, "thread for a scratch network namespace", -err);
+		return -err;
+	}
+	pthread_join(t, NULL);
+	if (np.err == -EPERM || np.err == -EINVAL)
+		set_why(r, f, "scratch network namespace (unshare)", np.err);
+	return np.err;
+}
+
+static int probe_xdp(struct probe_result *r)
+{
+	return in_scratch_netns(probe_xdp_here, r, PF_XDP_PROG);
+}
+
+static int probe_tcx(struct probe_result *r)
+{
+	return in_scratch_netns(probe_tcx_here, r, PF_TCX);
 }
 
 static int probe_map(struct probe_result *r, enum probe_feature f,
