@@ -634,19 +634,6 @@ static int start_network(struct run *r)
 	return run_net_start(rp, &np, r->cg.dirfd, r->enforce, &r->agent.rb);
 }
 
-/* Milliseconds since *t, and *t moved to now: each set-up phase is
- * printed with -v (set-up time is a goal: docs/benchmarks.md). */
-static double phase_ms(struct timespec *t)
-{
-	struct timespec now;
-	double ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (now.tv_sec - t->tv_sec) * 1e3 + (now.tv_nsec - t->tv_nsec) / 1e6;
-	*t = now;
-	return ms;
-}
-
 static int setup_cgroup(struct run *r)
 {
 	int err;
@@ -675,21 +662,21 @@ static int setup(struct run *r)
 
 	if ((err = setup_cgroup(r)))
 		return err;
-	log_debug("run: set-up: cgroup and its guard in %.1f ms", phase_ms(&t));
+	log_debug("run: set-up: cgroup and its guard in %.1f ms", log_phase_ms(&t));
 	proctable_init();
 	if ((err = load_process_module(r)))
 		return err;
-	log_debug("run: set-up: exec programs in %.1f ms", phase_ms(&t));
+	log_debug("run: set-up: exec programs in %.1f ms", log_phase_ms(&t));
 	if ((err = start_network(r)))
 		return err;
 	log_debug("run: set-up: DNS proxy and network programs in %.1f ms",
-		  phase_ms(&t));
+		  log_phase_ms(&t));
 	watch(r, ring_buffer__epoll_fd(r->agent.rb));
 	if ((err = start_child(r)))
 		return err;
 	watch(r, r->notif_fd);
 	log_debug("run: set-up: step started (seccomp, credentials) in %.1f ms",
-		  phase_ms(&t));
+		  log_phase_ms(&t));
 	return 0;
 }
 
