@@ -555,15 +555,17 @@ struct netns_probe {
 	int (*fn)(struct probe_result *r);
 	struct probe_result *r;
 	int err;
+	bool no_netns;		/* err is unshare's, not the probe's */
 };
 
 static void *netns_probe_thread(void *arg)
 {
 	struct netns_probe *np = arg;
 
-	if (unshare(CLONE_NEWNET))
+	if (unshare(CLONE_NEWNET)) {
 		np->err = -errno;
-	else
+		np->no_netns = true;
+	} else
 		np->err = np->fn(np->r);
 	return NULL;
 }
@@ -580,7 +582,7 @@ static int in_scratch_netns(int (*fn)(struct probe_result *r),
 		return -err;
 	}
 	pthread_join(t, NULL);
-	if (np.err == -EPERM || np.err == -EINVAL)
+	if (np.no_netns)
 		set_why(r, f, "scratch network namespace (unshare)", np.err);
 	return np.err;
 }
