@@ -81,9 +81,12 @@ bpftrace_start() {
 # $WORK) unless one already runs, add ONE rule equivalent to the peers'
 # probe, and afterwards put back the rules and enabled flag found at start.
 
+# Nothing to save (or restore) where auditd is not installed: under
+# pipefail a missing auditctl would end the whole run.
 audit_save_state() {
+	command -v auditctl >/dev/null || return 0
 	auditctl -l >"$WORK/audit-rules.saved" 2>/dev/null || true
-	AUDIT_SAVED_ENABLED=$(auditctl -s 2>/dev/null | awk '$1 == "enabled" { print $2 }')
+	AUDIT_SAVED_ENABLED=$(auditctl -s 2>/dev/null | awk '$1 == "enabled" { print $2 }' || true)
 }
 
 audit_rule() { # SYSCALL WORKLOAD -> auditctl arguments
@@ -92,7 +95,7 @@ audit_rule() { # SYSCALL WORKLOAD -> auditctl arguments
 	echo "${args[@]}"
 }
 
-audit_daemon_pid() { auditctl -s 2>/dev/null | awk '$1 == "pid" { print $2 }'; }
+audit_daemon_pid() { auditctl -s 2>/dev/null | awk '$1 == "pid" { print $2 }' || true; }
 
 audit_start() {
 	local rule i

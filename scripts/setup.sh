@@ -21,18 +21,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 
-# The mirror URI of the system's bookworm entry, from either sources format.
-bookworm_mirror() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk '/^URIs:/ {u=$2} /^Suites:/ && / bookworm( |$)/ {print u; exit}' \
-			"$f" | grep . && return 0
-	done
-	grep -hE '^deb\s+(\[[^]]*\]\s+)?\S+\s+bookworm\s' /etc/apt/sources.list \
-		/etc/apt/sources.list.d/*.list 2>/dev/null |
-		sed -E 's/^deb\s+(\[[^]]*\]\s+)?(\S+).*/\2/' | head -n1 | grep .
-}
+. "$(dirname "$0")/apt-mirror.sh"
 
 add_backports() {
 	local list=/etc/apt/sources.list.d/warden-backports.list mirror
@@ -86,6 +75,10 @@ fi
 if [ "$want_vm" = 1 ]; then
 	apt-get install -y -qq --no-install-recommends "${vm_pkgs[@]}"
 fi
+# debootstrap: scripts/container-base.sh makes the Debian base image that
+# packaging/container/Dockerfile builds on, from the same mirror (no
+# registry is needed)
+apt-get install -y -qq --no-install-recommends debootstrap
 
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || true
 # tracepoint ids (syscall rules, the peers in make bench) come from tracefs

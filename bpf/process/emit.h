@@ -110,6 +110,21 @@ static __always_inline __u32 append_name(struct process_event *ev, __u32 pos,
 	return pos + len;
 }
 
+/* The number the innermost pid namespace of pid gives it:
+ * pid->numbers[pid->level].nr (the host's is numbers[0]). */
+static __always_inline __u32 ns_nr(struct pid *pid)
+{
+	unsigned int level;
+	int nr = 0;
+
+	if (!pid)
+		return 0;
+	level = BPF_CORE_READ(pid, level);
+	/* MAX_PID_NS_LEVEL is 32: the mask keeps the verifier's bound */
+	bpf_probe_read_kernel(&nr, sizeof(nr), &pid->numbers[level & 31].nr);
+	return (__u32)nr;
+}
+
 static __always_inline void fill_header(struct process_event *ev,
 					const struct emit_args *a)
 {
@@ -122,6 +137,8 @@ static __always_inline void fill_header(struct process_event *ev,
 	ev->pid = BPF_CORE_READ(t, tgid);
 	ev->tid = BPF_CORE_READ(t, pid);
 	ev->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	ev->ns_pid = ns_nr(BPF_CORE_READ(t, group_leader, thread_pid));
+	ev->ns_tid = ns_nr(BPF_CORE_READ(t, thread_pid));
 	ev->uid = (__u32)ug;
 	ev->gid = ug >> 32;
 	ev->cgroup_id = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);

@@ -216,6 +216,9 @@ struct process_event {
 	__u8 mechanism;			/* enum mechanism */
 	__u16 path_len, args_len, cwd_len, cg_len;
 	char comm[COMM_LEN];
+	/* pid and tid as the task's own pid namespace numbers them (inside a
+	 * container: the container's; on the host: pid and tid again) */
+	__u32 ns_pid, ns_tid;
 	char data[];
 };
 
@@ -260,7 +263,10 @@ _Static_assert(sizeof(struct ctr_key) == 4 + CTR_KEY_LEN, "ctr_key: no holes");
 _Static_assert(SYSCALL_SLOTS <= 0xffff, "sys32_info.native1 is __u16");
 /* The event header: no holes (memset and filled field by field), the
  * variable part right after it, lengths that fit their __u16. */
-_Static_assert(sizeof(struct process_event) == 120, "process_event: no holes");
+_Static_assert(sizeof(struct process_event) == 128, "process_event: no holes");
+_Static_assert(__builtin_offsetof(struct process_event, ns_pid) ==
+	       __builtin_offsetof(struct process_event, comm) + COMM_LEN,
+	       "ns_pid right after comm");
 _Static_assert(__builtin_offsetof(struct process_event, data) ==
 	       sizeof(struct process_event), "data[] follows the header");
 _Static_assert(PATH_MAX_LEN <= 0xffff && ARGS_MAX_LEN <= 0xffff &&

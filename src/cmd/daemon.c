@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd/commands.h"
+#include "container/identity.h"
 #include "core/config.h"
 #include "core/control.h"
 #include "core/daemon.h"
@@ -16,7 +17,8 @@ static const char usage[] =
 "                     [--format json|text]\n"
 "                     [--stats-interval SECONDS] [--socket PATH]\n"
 "                     [--control-group GROUP] [--allow-untrusted-policy]\n"
-"                     [--pin DIR] [--metrics ADDR] [-v]\n"
+"                     [--pin DIR] [--metrics ADDR] [--docker-socket PATH]\n"
+"                     [--podman-socket PATH] [-v]\n"
 "\n"
 "Load warden's BPF programs, enforce the policy in the kernel and stream\n"
 "events until SIGINT, SIGTERM or `warden stop`; then detach everything\n"
@@ -59,6 +61,12 @@ static const char usage[] =
 "                           (HOST:PORT or [IPV6]:PORT, e.g. 127.0.0.1:9464;\n"
 "                           off by default): events by type, rule matches,\n"
 "                           losses by cause, policy loads, ring-buffer fill\n"
+"      --docker-socket PATH Docker Engine API asked for the name, image and\n"
+"                           Kubernetes pod of a container whose processes show\n"
+"                           up in events (default " CTR_DOCKER_SOCKET_DEFAULT ";\n"
+"                           \"\": never asked); off the event path, cached\n"
+"      --podman-socket PATH the same for Podman's Docker-compatible API\n"
+"                           (default " CTR_PODMAN_SOCKET_DEFAULT ")\n"
 "  -v, --verbose            more detail; -vv adds libbpf's and the verifier's\n"
 "\n"
 "Signals: SIGUSR1 reopens the output files and reconnects to syslog.\n"
@@ -84,6 +92,8 @@ static const struct option longopts[] = {
 	{ "allow-untrusted-policy", no_argument, NULL, 'U' },
 	{ "pin", required_argument, NULL, 'P' },
 	{ "metrics", required_argument, NULL, 'M' },
+	{ "docker-socket", required_argument, NULL, 'D' },
+	{ "podman-socket", required_argument, NULL, 'O' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 }
 };
@@ -125,6 +135,8 @@ static int set_option(struct daemon_opts *o, int c, const char *arg,
 	case 'U': o->allow_untrusted = true; return 0;
 	case 'P': o->pin_dir = arg; return 0;
 	case 'M': o->metrics_addr = arg; return 0;
+	case 'D': o->docker_socket = arg; return 0;
+	case 'O': o->podman_socket = arg; return 0;
 	case 'g': return set_group(o, arg);
 	case 'p': o->policy_path = arg; return 0;
 	case 'o': return set_output(o, arg, first_output);
@@ -182,6 +194,8 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o,
 	o->stats_interval = 10;
 	o->socket_path = CONTROL_SOCKET_DEFAULT;
 	o->control_gid = (gid_t)-1;
+	o->docker_socket = CTR_DOCKER_SOCKET_DEFAULT;
+	o->podman_socket = CTR_PODMAN_SOCKET_DEFAULT;
 	if (read_config(argc, argv, o, keep))
 		return -EINVAL;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)

@@ -2,7 +2,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "cmd/commands.h"
+#include "core/preflight.h"
 #include "ingress/ingress.h"
 #include "egress/compile.h"
 #include "policy/policy.h"
@@ -12,29 +14,34 @@
 
 
 static const char usage[] =
-"usage: warden policy check [--explain] [--strict] FILE...\n"
+"usage: warden policy check [--explain] [--strict] [--no-kernel] FILE...\n"
 "       warden policy apply FILE [--socket PATH]\n"
 "\n"
 "apply: make the running daemon enforce FILE (see warden policy apply -h).\n"
 "\n"
-"Validate policy files without loading anything into the kernel: every\n"
-"section is read as the daemon reads it (and run: as `warden run` does),\n"
-"then compiled as the daemon compiles it, so the warnings it would print\n"
-"(a path that does not exist yet, a list file that cannot be read) are\n"
-"printed here too. Every problem is one FILE:LINE:COL: message. The exit\n"
-"status is 0 when all files are valid, 1 otherwise, 2 for a usage error.\n"
-"Use it before SIGHUP, or in CI on your policy repository.\n"
+"Validate policy files without enforcing anything: every section is read\n"
+"as the daemon reads it (and run: as `warden run` does), compiled as the\n"
+"daemon compiles it, and held against this kernel as the daemon holds it\n"
+"at load, so the warnings it would print are printed here too: a path\n"
+"that does not exist yet, a list file that cannot be read, a deny that\n"
+"falls back to kill without BPF LSM, a syscall this kernel lacks, a file\n"
+"operation no hook sees. The kernel checks need root: like warden probe,\n"
+"they load tiny programs and remove them again. Every problem is one\n"
+"FILE:LINE:COL: message. The exit status is 0 when all files are valid,\n"
+"1 otherwise, 2 for a usage error. Use it before SIGHUP, or in CI on your\n"
+"policy repository.\n"
 "\n"
-"  --explain   also print the compiled network.ingress table: each source\n"
-"              prefix with its rules in the order the kernel tries them,\n"
-"              and what each file rule cannot check without BPF LSM\n"
-"  --strict    a warning is an error too (exit 1)\n"
-"  -h, --help  this text\n";
+"  --explain    also print the compiled network.ingress table: each source\n"
+"               prefix with its rules in the order the kernel tries them\n"
+"  --strict     a warning is an error too (exit 1)\n"
+"  --no-kernel  skip the checks against the running kernel (a policy for\n"
+"               other machines)\n"
+"  -h, --help   this text\n";
 
 #define EXPLAIN_LIMIT	200	/* prefixes printed per interface */
 
 struct check_opts {
-	bool explain, strict;
+	bool explain, strict, no_kernel;
 };
 
 /* The compiled network.ingress table (after the ok line): each prefix
@@ -50,16 +57,6 @@ static void explain_ingress(const char *path, const struct policy *p)
 		ingress_compiled_free(&c);
 	}
 	diags_free(&d);	/* printed by the check already */
-}
-
-static void explain_file_rules(const char *path, const struct policy *p)
-{
-	struct diags d;
-
-	diags_init(&d, path);
-	process_file_rule_notes(p, &d);
-	diags_print(&d, stdout);
-	diags_free(&d);
 }
 
 /* The compilers the daemon runs at load; their warnings are its
@@ -102,6 +99,22 @@ static int check_run_section(const char *path, struct diags *d)
 	return rp ? 0 : 1;
 }
 
+/* What the daemon reports at load about this kernel (core/preflight.h):
+ * probing needs root, as loading does. */
+static int check_kernel(const struct policy *p, const struct check_opts *o,
+			struct diags *d)
+{
+	if (o->no_kernel)
+		return 0;
+	if (geteuid() != 0) {
+		diag_add(d, 0, 0, "note: not root, so not checked against "
+			 "this kernel (probing needs root; --no-kernel skips "
+			 "it on purpose)");
+		return 0;
+	}
+	return preflight_policy(p, &this_kernel, d) ? 1 : 0;
+}
+
 static int count_warnings(const struct diags *d)
 {
 	int n = 0;
@@ -122,6 +135,7 @@ static int check_one(const char *path, const struct check_opts *o)
 	if (p) {
 		bad |= compile_like_daemon(p, &d);
 		bad |= check_run_section(path, &d);
+		bad |= check_kernel(p, o, &d);
 	}
 	diags_print(&d, stderr);
 	warnings = count_warnings(&d);
@@ -138,8 +152,6 @@ static int check_one(const char *path, const struct check_opts *o)
 		       p->ingress ? ", network.ingress" : "",
 		       p->egress ? ", network.egress" : "",
 		       warnings ? ", with warnings" : "");
-	if (!bad && o->explain)
-		explain_file_rules(path, p);
 	if (!bad && o->explain && p->ingress)
 		explain_ingress(path, p);
 	policy_free(p);
@@ -151,6 +163,7 @@ int cmd_policy(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "explain", no_argument, NULL, 'e' },
 		{ "strict", no_argument, NULL, 'S' },
+		{ "no-kernel", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -175,6 +188,7 @@ int cmd_policy(int argc, char **argv)
 		switch (c) {
 		case 'e': o.explain = true; break;
 		case 'S': o.strict = true; break;
+		case 'K': o.no_kernel = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}

@@ -6,19 +6,6 @@
 #include "core/module.h"
 #include "policy/policy.h"
 
-/* Milliseconds since *t0, and *t0 moved to now: the time of each phase,
- * printed with -v (start-up is a goal: docs/benchmarks.md). */
-static double phase_ms(struct timespec *t0)
-{
-	struct timespec t;
-	double ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	ms = (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
-	*t0 = t;
-	return ms;
-}
-
 static int load_wanted(struct agent *a, const struct policy *p)
 {
 	for (int i = 0; i < n_modules; i++) {
@@ -34,7 +21,7 @@ static int load_wanted(struct agent *a, const struct policy *p)
 			return err;
 		m->loaded = true;
 		log_debug("%s: programs loaded and attached in %.1f ms", m->name,
-			  phase_ms(&t0));
+			  log_phase_ms(&t0));
 	}
 	return 0;
 }
@@ -68,7 +55,7 @@ static int switch_to(struct agent *a, const struct policy *p, struct diags *d)
 		if (modules[i]->loaded)
 			modules[i]->commit();
 	log_debug("policy compiled, written and switched in %.1f ms",
-		  phase_ms(&t0));
+		  log_phase_ms(&t0));
 	return 0;
 }
 

@@ -13,7 +13,7 @@
 static const char *const keys[] = {
 	"policy", "output", "format", "stats-interval", "socket",
 	"control-group", "allow-untrusted-policy", "pin", "metrics",
-	"verbose", NULL,
+	"verbose", "docker-socket", "podman-socket", NULL,
 };
 
 struct out_ctx {
@@ -103,16 +103,18 @@ static int read_numbers(const struct ynode *root, struct daemon_opts *o,
 	return err;
 }
 
-/* policy, socket, pin, metrics: one string each. */
+/* policy, socket, pin, metrics, the runtimes' sockets: one string each. */
 static int read_strings(const struct ynode *root, struct daemon_opts *o,
 			struct diags *d)
 {
-	static const char *const names[] = { "policy", "socket", "pin", "metrics" };
+	static const char *const names[] = { "policy", "socket", "pin", "metrics",
+					     "docker-socket", "podman-socket" };
 	const char **dst[] = { &o->policy_path, &o->socket_path, &o->pin_dir,
-			       &o->metrics_addr };
+			       &o->metrics_addr, &o->docker_socket,
+			       &o->podman_socket };
 	int err = 0;
 
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 6; i++) {
 		const struct ynode *n = ymap_get(root, names[i]);
 
 		if (n && ynode_str(n, dst[i], d))

@@ -13,6 +13,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
+#include "container/identity.h"
 #include "core/agent.h"
 #include "core/daemon.h"
 #include "lib/cgroup.h"
@@ -225,7 +226,9 @@ static int apply_policy(struct daemon *dm, struct policy *p, char *why,
 	if (n < 0)
 		return -ENOMEM;
 	diags_init(&d, p->file);
-	err = agent_apply(&dm->agent, p, &d);
+	/* what cannot hold on this kernel, as `warden policy check` says it */
+	err = preflight_policy(p, &this_kernel, &d) ?:
+	      agent_apply(&dm->agent, p, &d);
 	diags_print(&d, stderr);
 	join_diags(&d, why, wlen);
 	emit_policy_event(err ? "rejected" : "loaded", p, &d);
@@ -472,6 +475,7 @@ static void on_tick(struct daemon *dm)
 	pin_watch_check();
 	control_expire();
 	output_tick();
+	ctr_ident_tick();
 	check_policy_cgroups(dm);
 	if (dm->reload_pending)
 		reload(dm);
@@ -572,6 +576,25 @@ static int start(struct daemon *dm)
 	return err ?: setup_fds(dm);
 }
 
+/* Containers' names and images from their runtimes' sockets, unless
+ * both sockets are "". After block_signals: the thread must not take
+ * the daemon's signals. */
+static int start_identity(const struct daemon_opts *o)
+{
+	struct ctr_sockets s = { o->docker_socket, o->podman_socket };
+	int err;
+
+	if ((!s.docker || !*s.docker) && (!s.podman || !*s.podman))
+		return 0;
+	err = ctr_ident_start(&s);
+	if (err) {
+		log_err("cannot start the container lookup thread: %s", strerror(-err));
+		return err;
+	}
+	out.container = ctr_ident_json;
+	return 0;
+}
+
 int daemon_run(const struct daemon_opts *o)
 {
 	struct daemon dm = { .o = *o, .inofd = -1, .sigfd = -1, .timerfd = -1,
@@ -585,6 +608,7 @@ int daemon_run(const struct daemon_opts *o)
 	/* a busy or bad address is refused before any program loads */
 	if (dm.o.metrics_addr && !(err = metrics_start(dm.o.metrics_addr)))
 		out.observe = metrics_observe;
+	err = err ?: start_identity(&dm.o);
 	err = err ?: start(&dm);
 	if (!err) {
 		log_info("ready: enforcing policy \"%s\" (%zu rules)",
@@ -596,6 +620,8 @@ int daemon_run(const struct daemon_opts *o)
 		emit_stats(&dm, true);
 	}
 	metrics_stop();
+	out.container = NULL;
+	ctr_ident_stop();
 	control_close();
 	agent_unload(&dm.agent);
 	pin_watch_free();

@@ -14,6 +14,8 @@ struct daemon_opts {
 	const char *socket_path;
 	const char *pin_dir;
 	const char *metrics_addr;	/* --metrics HOST:PORT, or NULL */
+	const char *docker_socket;	/* container identity: "" asks none */
+	const char *podman_socket;
 	gid_t control_gid;
 	bool allow_untrusted;
 };

@@ -8,6 +8,8 @@
 #include "lib/log.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
@@ -485,9 +487,9 @@ out:
 }
 
 /* XDP: the program must load, and a generic-mode BPF link must attach to
- * lo. Native mode depends on the NIC driver, which is a per-interface
+ * lo (a scratch namespace's: in_scratch_netns). Native mode depends on the NIC driver, which is a per-interface
  * question the loader answers when it attaches for real. */
-static int probe_xdp(struct probe_result *r)
+static int probe_xdp_here(struct probe_result *r)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_SKB_MODE);
 	int prog, link, lo;
@@ -506,7 +508,7 @@ static int probe_xdp(struct probe_result *r)
 	link = bpf_link_create(prog, lo, BPF_XDP, &opts);
 	close(prog);
 	if (link == -EBUSY || link == -EEXIST) {
-		/* someone else's XDP program on lo: attach works, just not here */
+		/* cannot happen on a fresh lo; kept for a kernel that says so */
 		set_note(r, PF_XDP_PROG, "loads; lo busy, link not tried");
 		return 0;
 	}
@@ -515,13 +517,13 @@ static int probe_xdp(struct probe_result *r)
 		return link;
 	}
 	close(link);
-	set_note(r, PF_XDP_PROG, "generic link on lo; native depends on the driver");
+	set_note(r, PF_XDP_PROG, "generic link on a scratch netns's lo; native depends on the driver");
 	return 0;
 }
 
 /* tcx: a BPF link on lo's ingress that returns TCX_NEXT, so even while it
  * is attached it passes every packet on to whatever comes after it. */
-static int probe_tcx(struct probe_result *r)
+static int probe_tcx_here(struct probe_result *r)
 {
 	int prog, link, lo;
 
@@ -544,6 +546,55 @@ static int probe_tcx(struct probe_result *r)
 	}
 	close(link);
 	return 0;
+}
+
+/* The attach probes run on the lo of a network namespace of their own,
+ * made for the probe by a thread of its own (a namespace is per thread),
+ * so not even for a moment does a probe program sit on the host's lo. */
+struct netns_probe {
+	int (*fn)(struct probe_result *r);
+	struct probe_result *r;
+	int err;
+	bool no_netns;		/* err is unshare's, not the probe's */
+};
+
+static void *netns_probe_thread(void *arg)
+{
+	struct netns_probe *np = arg;
+
+	if (unshare(CLONE_NEWNET)) {
+		np->err = -errno;
+		np->no_netns = true;
+	} else
+		np->err = np->fn(np->r);
+	return NULL;
+}
+
+static int in_scratch_netns(int (*fn)(struct probe_result *r),
+			    struct probe_result *r, enum probe_feature f)
+{
+	struct netns_probe np = { .fn = fn, .r = r };
+	pthread_t t;
+	int err = pthread_create(&t, NULL, netns_probe_thread, &np);
+
+	if (err) {
+		set_why(r, f, "thread for a scratch network namespace", -err);
+		return -err;
+	}
+	pthread_join(t, NULL);
+	if (np.no_netns)
+		set_why(r, f, "scratch network namespace (unshare)", np.err);
+	return np.err;
+}
+
+static int probe_xdp(struct probe_result *r)
+{
+	return in_scratch_netns(probe_xdp_here, r, PF_XDP_PROG);
+}
+
+static int probe_tcx(struct probe_result *r)
+{
+	return in_scratch_netns(probe_tcx_here, r, PF_TCX);
 }
 
 static int probe_map(struct probe_result *r, enum probe_feature f,
@@ -632,6 +683,59 @@ bool probe_has(enum probe_feature f)
 	log_libbpf_quiet(false);
 	feature_known[f] = true;
 	return cache.ok[f];
+}
+
+const char *probe_why(enum probe_feature f)
+{
+	return cache.why[f];
+}
+
+/* ---- tracepoints a policy names ----------------------------------------- */
+
+int probe_tracepoint_exists(const char *category, const char *name)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing",
+					    "/sys/kernel/debug/tracing" };
+	bool tracefs = false;
+	char path[256];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events", dirs[i]);
+		if (access(path, F_OK))
+			continue;
+		tracefs = true;
+		snprintf(path, sizeof(path), "%s/events/%s/%s", dirs[i],
+			 category, name);
+		if (access(path, F_OK) == 0)
+			return 0;
+	}
+	return tracefs ? -ENOENT : -ENODEV;
+}
+
+/* Syscalls whose tracepoint has the name of the kernel function rather
+ * than the syscall's: the ABI kept an old name for a newer call. */
+static const struct {
+	const char *syscall, *tp;
+} tp_aliases[] = {
+	{ "stat", "sys_enter_newstat" },
+	{ "lstat", "sys_enter_newlstat" },
+	{ "fstat", "sys_enter_newfstat" },
+	{ "uname", "sys_enter_newuname" },
+	{ "umount2", "sys_enter_umount" },
+	{ "sendfile", "sys_enter_sendfile64" },
+};
+
+int probe_syscall_tp(const char *syscall, char *tp, size_t len)
+{
+	for (size_t i = 0; i < sizeof(tp_aliases) / sizeof(tp_aliases[0]); i++) {
+		if (strcmp(syscall, tp_aliases[i].syscall))
+			continue;
+		snprintf(tp, len, "%s", tp_aliases[i].tp);
+		if (probe_tracepoint_exists("syscalls", tp) == 0)
+			return 0;
+	}
+	snprintf(tp, len, "sys_enter_%s", syscall);
+	return probe_tracepoint_exists("syscalls", tp);
 }
 
 int probe_run(struct probe_result *r)

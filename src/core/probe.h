@@ -6,6 +6,7 @@
 #ifndef WARDEN_PROBE_H
 #define WARDEN_PROBE_H
 #include <stdbool.h>
+#include <stddef.h>
 
 enum probe_feature {
 	PF_LSM,			/* lsm/bprm_check_security loads, attaches, "bpf" LSM active */
@@ -37,6 +38,15 @@ struct probe_result {
 int probe_run(struct probe_result *r);
 /* Probe (and cache) a single feature. */
 bool probe_has(enum probe_feature f);
+/* Why f is missing (after probe_has(f) or probe_run), or "". */
+const char *probe_why(enum probe_feature f);
+/* 0 when tracepoint category:name exists, -ENOENT when it does not,
+ * -ENODEV when tracefs is not mounted (nothing can be told). */
+int probe_tracepoint_exists(const char *category, const char *name);
+/* The sys_enter tracepoint of a syscall into tp ("sys_enter_umount" for
+ * umount2: some have the kernel function's name), and 0; or as
+ * probe_tracepoint_exists, with tp the name it would have. */
+int probe_syscall_tp(const char *syscall, char *tp, size_t len);
 /* "lsm", "fentry", ...: the names used in text and JSON output. */
 const char *probe_feature_name(enum probe_feature f);
 #endif

@@ -6,8 +6,9 @@
 
 #define MAX_KEYS 24
 
-/* What each type shows, in order. "container" stands for container_id
- * cut to 12 characters, "-" without one. */
+/* What each type shows, in order. "container" stands for the
+ * container's name, or its id cut to 12 characters, "-" without one
+ * (and its pod, when it has one). */
 static const struct {
 	const char *type;
 	const char *keys[MAX_KEYS];
@@ -103,25 +104,43 @@ static void put_value(struct line *l, const struct jval *v)
 
 static void put_field(struct line *l, const char *key, const struct jval *v)
 {
-	char cid[80];
-
-	if (!strcmp(key, "container")) {
-		puts_(l, " container=");
-		if (!v->found || !v->str) {
-			puts_(l, "-");
-			return;
-		}
-		jscan_str(v, cid, sizeof(cid));
-		cid[12] = '\0';
-		put_str(l, cid);
-		return;
-	}
 	if (!v->found || (!v->str && v->len == 4 && !memcmp(v->p, "null", 4)))
 		return;
 	puts_(l, " ");
 	puts_(l, !strcmp(key, "signal_name") ? "signal" : key);
 	puts_(l, "=");
 	put_value(l, v);
+}
+
+/* container=NAME (its runtime's name for it), else the id's first 12
+ * characters, "-" outside a container; then pod=NAMESPACE/NAME. */
+static void put_container(struct line *l, const char *json, size_t n)
+{
+	static const char *const keys[] = { "container_name", "container_id",
+					     "pod_namespace", "pod_name", NULL };
+	struct jval v[4];
+	char a[300], b[300];
+
+	jscan(json, n, keys, v);
+	puts_(l, " container=");
+	if (v[0].found && v[0].str) {
+		put_str(l, jscan_str(&v[0], a, sizeof(a)));
+	} else if (v[1].found && v[1].str) {
+		jscan_str(&v[1], a, 13);
+		put_str(l, a);
+	} else {
+		puts_(l, "-");
+	}
+	if (!v[3].found || !v[3].str)
+		return;
+	jscan_str(&v[2], a, sizeof(a));
+	jscan_str(&v[3], b, sizeof(b));
+	puts_(l, " pod=");
+	if (v[2].found && v[2].str) {
+		put_str(l, a);
+		puts_(l, "/");
+	}
+	put_str(l, b);
 }
 
 static int layout_of(const char *type)
@@ -191,12 +210,10 @@ char *event_text(const char *json, size_t n, char *buf, size_t len)
 	}
 	jscan(json, n, layouts[lay].keys, v);
 	for (int k = 0; layouts[lay].keys[k]; k++) {
-		if (!strcmp(layouts[lay].keys[k], "container")) {
-			static const char *const c[] = { "container_id", NULL };
-
-			jscan(json, n, c, &v[k]);
-		}
-		put_field(&l, layouts[lay].keys[k], &v[k]);
+		if (!strcmp(layouts[lay].keys[k], "container"))
+			put_container(&l, json, n);
+		else
+			put_field(&l, layouts[lay].keys[k], &v[k]);
 	}
 	return buf;
 }

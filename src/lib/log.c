@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 #include "lib/log.h"
 
@@ -92,4 +93,15 @@ void log_libbpf_quiet(bool quiet)
 		saved = libbpf_set_print(silent_print);
 	else if (!quiet && depth > 0 && --depth == 0)
 		libbpf_set_print(saved);
+}
+
+double log_phase_ms(struct timespec *t0)
+{
+	struct timespec t;
+	double ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	ms = (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+	*t0 = t;
+	return ms;
 }

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -232,19 +233,47 @@ static void cut_partial_line(struct sink *k, size_t n)
 	k->torn = true;
 }
 
-/* One datagram per message; the socket does not block (a stuck syslog
- * daemon must not stall events): what it refuses is counted as lost. */
+/* How long one flush may wait, in all, for a syslog daemon that is
+ * behind: a local socket holds net.unix.max_dgram_qlen datagrams (10 by
+ * default) and events come in bursts. */
+#define SYSLOG_WAIT_MS 100
+
+/* One datagram; a full socket is waited for while *budget_ms lasts. */
+static ssize_t send_datagram(int fd, const char *p, size_t n, int *budget_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	struct timespec t0, t1;
+	ssize_t w;
+
+	for (;;) {
+		w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w >= 0 || (errno != EINTR && errno != EAGAIN))
+			return w;
+		if (errno == EINTR)
+			continue;
+		if (*budget_ms <= 0)
+			return -1;	/* errno is EAGAIN */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		poll(&pfd, 1, *budget_ms);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		*budget_ms -= (int)((t1.tv_sec - t0.tv_sec) * 1000 +
+				    (t1.tv_nsec - t0.tv_nsec) / 1000000) ?: 1;
+	}
+}
+
+/* One datagram per message. A syslog daemon that is behind gets a short
+ * wait, a stuck one cannot stall events: what it still refuses is
+ * counted as lost. */
 static void flush_syslog(struct sink *k)
 {
+	int budget_ms = SYSLOG_WAIT_MS;
 	size_t start = 0;
 	int err = 0;
 
 	for (size_t i = 0; i < k->nlines; start = k->ends[i++]) {
-		ssize_t w;
+		ssize_t w = send_datagram(k->fd, k->buf + start,
+					  k->ends[i] - start, &budget_ms);
 
-		do
-			w = send(k->fd, k->buf + start, k->ends[i] - start, MSG_NOSIGNAL);
-		while (w < 0 && errno == EINTR);
 		if (w < 0) {
 			err = errno;
 			lose(k, 1);
@@ -446,5 +475,7 @@ const char *output_container(struct jbuf *j, const char *cgroup_path, char *cid)
 		jb_null(j);
 	if (rt)
 		jb_kstr(j, "container_runtime", rt);
+	if (rt && out.container)
+		out.container(j, rt, cid, cgroup_path);
 	return rt ? cid : NULL;
 }

@@ -50,6 +50,10 @@ struct output {
 	void (*tap)(const char *line, size_t len);
 	/* and this one too (metrics count events by type and rule) */
 	void (*observe)(const char *line, size_t len);
+	/* adds what is known of a container beyond its id (name, image,
+	 * pod: the daemon's container/identity.h); NULL: nothing */
+	void (*container)(struct jbuf *j, const char *runtime, const char *id,
+			  const char *cgroup_path);
 };
 
 extern struct output out;

@@ -190,6 +190,8 @@ static void json_event(struct jbuf *j, const struct process_event *ev,
 	output_begin(j, type_name(ev->type), ev->ktime);
 	jb_ku64(j, "pid", ev->pid);
 	jb_ku64(j, "tid", ev->tid);
+	jb_ku64(j, "ns_pid", ev->ns_pid);
+	jb_ku64(j, "ns_tid", ev->ns_tid);
 	jb_ku64(j, "ppid", ev->ppid);
 	jb_ku64(j, "uid", ev->uid);
 	jb_ku64(j, "gid", ev->gid);

@@ -121,9 +121,18 @@ static __u32 host_mntns(void)
  * there. A cgroup2 tree that cannot be read leaves them unscoped, said. */
 static int mark_containers(void)
 {
-	int n = containers_mark_existing(bpf_map__fd(st.skel->maps.proc_ctr_cg),
-					 cgroup2_root());
+	const char *root = cgroup2_root();
+	int n;
 
+	/* No cgroup2 mount in this mount namespace (`ip netns exec` mounts a
+	 * sysfs of its own): nothing to scan; containers made from now on
+	 * are still marked by on_cgroup_mkdir. */
+	if (!root) {
+		log_info("no cgroup2 mount here: containers started before "
+			 "warden are not recognised as containers");
+		return 0;
+	}
+	n = containers_mark_existing(bpf_map__fd(st.skel->maps.proc_ctr_cg), root);
 	if (n < 0)
 		log_err("cannot mark the running containers' cgroups: %s",
 			strerror(-n));
@@ -212,6 +221,27 @@ static int fill_sys32(void)
 	return 0;
 }
 
+static bool exec_only;
+
+void process_load_exec_only(bool on)
+{
+	exec_only = on;
+}
+
+/* The programs that only syscall and file rules and self-protection
+ * syscalls use: left out by process_load_exec_only(). */
+static void skip_rule_programs(struct process_bpf *s)
+{
+	struct bpf_program *const unused[] = {
+		s->progs.on_syscall, s->progs.on_guard, s->progs.on_open_exit,
+		s->progs.on_sys32_enter, s->progs.on_sys32_exit,
+		s->progs.on_uring_submit,
+	};
+
+	for (size_t i = 0; i < sizeof(unused) / sizeof(unused[0]); i++)
+		bpf_program__set_autoload(unused[i], false);
+}
+
 static int process_load(struct ring_buffer **rb)
 {
 	__u32 size;
@@ -248,6 +278,10 @@ static int process_load(struct ring_buffer **rb)
 						 BPF_TRACE_RAW_TP) > 0;
 	bpf_program__set_autoload(st.skel->progs.on_uring_submit, st.uring_tp);
 	bpf_program__set_autoattach(st.skel->progs.on_uring_submit, false);
+	if (exec_only) {
+		skip_rule_programs(st.skel);
+		st.uring_tp = false;
+	}
 	if (pin_root && (err = pin_maps(st.skel->obj, "process")))
 		return err;
 	err = process_bpf__load(st.skel);
@@ -290,7 +324,11 @@ static int attach_syscall(int nr, struct diags *d)
 	char tp[96], pin[32];
 	int err;
 
-	snprintf(tp, sizeof(tp), "sys_enter_%s", name);
+	/* No tracepoint for a syscall this kernel was built without
+	 * (init_module with CONFIG_MODULES=n): calls fail with ENOSYS, so
+	 * the rule can never trigger; preflight_policy() said so. */
+	if (probe_syscall_tp(name, tp, sizeof(tp)) == -ENOENT)
+		return 0;
 	st.sys_links[nr] = bpf_program__attach_tracepoint(st.skel->progs.on_syscall,
 						       "syscalls", tp);
 	if (st.sys_links[nr]) {
@@ -298,36 +336,9 @@ static int attach_syscall(int nr, struct diags *d)
 		return pin_link(st.sys_links[nr], "process", pin);
 	}
 	err = -errno;
-	if (err == -ENOENT) {
-		/* No tracepoint for a syscall this kernel was built without
-		 * (init_module with CONFIG_MODULES=n): calls fail with ENOSYS,
-		 * so the rule can never trigger. */
-		diag_add(d, 0, 0, "warning: syscall %s is not in this kernel "
-			 "(no tracepoint syscalls:%s); rules on it cannot "
-			 "trigger", name, tp);
-		return 0;
-	}
 	diag_add(d, 0, 0, "cannot watch syscall %s (tracepoint syscalls:%s): %s",
 		 name, tp, strerror(-err));
 	return err;
-}
-
-/* A policy may insist that deny means EPERM, never a kill. */
-static int check_deny_supported(const struct policy *p, struct diags *d)
-{
-	if (!p->fail_unsupported || st.lsm_active)
-		return 0;
-	for (size_t i = 0; i < p->nrules; i++) {
-		const struct rule *r = &p->rules[i];
-
-		if (r->action != ACT_DENY)
-			continue;
-		diag_add(d, r->line, r->col, "rule \"%s\": deny needs BPF LSM, "
-			 "which this kernel does not offer (see warden probe), "
-			 "and the policy says on_unsupported: fail", r->name);
-		return -EOPNOTSUPP;
-	}
-	return 0;
 }
 
 static bool has_file_rules(const struct policy *p)
@@ -457,11 +468,9 @@ static int prepare_gen(const struct policy *p, __u32 g, struct diags *d)
 	for (int nr = 0; nr < SYSCALL_SLOTS; nr++)
 		if (st.sys_wanted[g][nr] && !st.sys_links[nr] && (err = attach_syscall(nr, d)))
 			return err;
-	if (!st.lsm_active && has_file_rules(p)) {
-		process_file_rule_notes(p, d);
-		if ((err = attach_open_fallback(d)))
-			return err;
-	}
+	if (!st.lsm_active && has_file_rules(p) &&
+	    (err = attach_open_fallback(d)))
+		return err;
 	if (needs_sys32_enter(p) &&
 	    (err = attach_sys32(&st.sys32_enter, st.skel->progs.on_sys32_enter,
 				"sys_enter", d)))
@@ -480,12 +489,10 @@ static int prepare_gen(const struct policy *p, __u32 g, struct diags *d)
 
 static int process_prepare(const struct policy *p, struct diags *d)
 {
-	int err = check_deny_supported(p, d);
 	__u32 g;
+	/* what this kernel cannot enforce was reported by preflight_policy() */
+	int err = gen_stage(&st.gens, &g);
 
-	if (err)
-		return err;
-	err = gen_stage(&st.gens, &g);
 	if (err) {
 		diag_add(d, 0, 0, "cannot clear the process policy maps: %s",
 			 strerror(-err));

@@ -75,20 +75,39 @@ struct walk {
 	bool follow;
 	int links;
 	char res[PATH_MAX];	/* resolved so far */
+	char *via;		/* out: the magic link to a non-path object */
+	size_t via_len;
 };
+
+/* A /proc magic link whose target no path reaches: a pipe, socket or
+ * anon inode ("pipe:[123]"), or a deleted file or memfd ("/x (deleted)").
+ * Opening the link itself reopens that object. */
+static bool is_magic_target(const char *link, const char *tgt)
+{
+	size_t n = strlen(tgt), d = strlen(" (deleted)");
+	struct stat st;
+
+	if (strncmp(link, "/proc/", 6))
+		return false;
+	if (tgt[0] != '/')
+		return strchr(tgt, ':') && !strchr(tgt, '/');
+	return n > d && !strcmp(tgt + n - d, " (deleted)") && lstat(tgt, &st);
+}
 
 static int walk_path(struct walk *w, const char *path, size_t len);
 
-/* res + comp is a symlink with target tgt: continue from there. */
-static int follow_link(struct walk *w, const char *tgt, const char *rest)
+/* link is a symlink with target tgt: continue from there. */
+static int follow_link(struct walk *w, const char *link, const char *tgt,
+		       const char *rest)
 {
 	char buf[PATH_MAX * 2];
 
 	if (++w->links > MAX_LINKS)
 		return -ELOOP;
-	if (tgt[0] != '/' && strchr(tgt, ':') && !strchr(tgt, '/')) {
-		/* magic link to a pipe, socket or anon inode */
+	if (is_magic_target(link, tgt)) {
 		snprintf(w->res, sizeof(w->res), "%s", tgt);
+		if (w->via)
+			snprintf(w->via, w->via_len, "%s", link);
 		return 1;
 	}
 	if (tgt[0] == '/')
@@ -138,17 +157,20 @@ static int walk_path(struct walk *w, const char *path, size_t len)
 		}
 		if ((err = read_link(cand, tgt, sizeof(tgt))))
 			return err;
-		return follow_link(w, tgt, end);
+		return follow_link(w, cand, tgt, end);
 	}
 	return 0;
 }
 
 int run_path_resolve(pid_t pid, int dirfd, const char *path, bool follow,
-		     char *out, size_t len)
+		     char *out, size_t len, char *via, size_t via_len)
 {
-	struct walk w = { .pid = pid, .follow = follow, .res = "/" };
+	struct walk w = { .pid = pid, .follow = follow, .res = "/",
+			  .via = via, .via_len = via_len };
 	int err = 0;
 
+	if (via)
+		via[0] = '\0';
 	if (!*path)
 		return -ENOENT;
 	if (path[0] != '/') {

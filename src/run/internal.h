@@ -47,12 +47,30 @@ void run_seccomp_pin(dev_t dev, ino_t ino);
 /* In warden: answer one pending notification on fd. */
 int run_seccomp_serve(int fd, const struct run_policy *rp, bool enforce);
 
+/* ---- run_openfor.c ------------------------------------------------- */
+/* An open the supervisor judged and allowed. */
+struct open_for {
+	const char *path;	/* resolved: absolute, or a pseudo name */
+	const char *via;	/* the magic link behind a pseudo name, or "" */
+	const char *raw;	/* warden's copy of the caller's string */
+	int dirfd;		/* the caller's (AT_FDCWD) */
+	uint64_t flags, mode, resolve;	/* resolve: openat2's */
+	bool legacy;		/* open, openat, creat: not openat2 */
+};
+struct seccomp_notif;
+/* Open it as the caller and make the fd the result of its syscall
+ * (SECCOMP_ADDFD_FLAG_SEND), or answer the error the open got: 0 then.
+ * -ENOSYS: the kernel cannot, or there is no path; "continue" instead. */
+int run_open_for(int notif_fd, const struct seccomp_notif *req,
+		 const struct open_for *o);
+
 /* ---- run_files.c ---------------------------------------------------- */
 /* Resolve path as task pid sees it (dirfd, cwd, "..", symlinks; the last
  * component followed only if follow). Writes the absolute path, or a
- * pseudo name like "pipe:[123]" for a magic link to a non-file. */
+ * pseudo name like "pipe:[123]" for a magic link to a non-file; via (if
+ * not NULL) gets that magic link ("/proc/PID/fd/N"), "" otherwise. */
 int run_path_resolve(pid_t pid, int dirfd, const char *path, bool follow,
-		     char *out, size_t len);
+		     char *out, size_t len, char *via, size_t via_len);
 /* Devices and pseudo files every step may write. */
 bool run_path_always_writable(const char *path);
 /* raw re-opens an fd pid already holds open for writing. */
@@ -70,7 +88,8 @@ struct ring_buffer;
 /* What the proxy tells the network programs. */
 struct net_plan {
 	uint16_t port4_be, port6_be;	/* the proxy (0: none for that family) */
-	const struct cidr *resolvers;	/* UDP 53 to these goes to the proxy */
+	uint16_t tcp4_be, tcp6_be;	/* its TCP listeners (0: none) */
+	const struct cidr *resolvers;	/* UDP/TCP 53 to these goes to the proxy */
 	size_t nresolvers;
 };
 

@@ -315,6 +315,7 @@ static int load_process_module(struct run *r)
 		return -ENOMEM;
 	diags_init(&d, "<warden run>");
 	process_set_event_sink(on_process_event);
+	process_load_exec_only(true);
 	err = agent_apply(&r->agent, p, &d);
 	for (int i = 0; i < d.n; i++)	/* warnings (missing binaries) too */
 		log_warn("exec allow-list: %s", d.v[i].msg);
@@ -633,7 +634,7 @@ static int start_network(struct run *r)
 	return run_net_start(rp, &np, r->cg.dirfd, r->enforce, &r->agent.rb);
 }
 
-static int setup(struct run *r)
+static int setup_cgroup(struct run *r)
 {
 	int err;
 
@@ -651,15 +652,31 @@ static int setup(struct run *r)
 	run_seccomp_confine(r->cg.path);
 	rep_init(r->cg.rel);
 	rep.enforce = r->enforce;
+	return 0;
+}
+
+static int setup(struct run *r)
+{
+	struct timespec t = r->t0;
+	int err;
+
+	if ((err = setup_cgroup(r)))
+		return err;
+	log_debug("run: set-up: cgroup and its guard in %.1f ms", log_phase_ms(&t));
 	proctable_init();
 	if ((err = load_process_module(r)))
 		return err;
+	log_debug("run: set-up: exec programs in %.1f ms", log_phase_ms(&t));
 	if ((err = start_network(r)))
 		return err;
+	log_debug("run: set-up: DNS proxy and network programs in %.1f ms",
+		  log_phase_ms(&t));
 	watch(r, ring_buffer__epoll_fd(r->agent.rb));
 	if ((err = start_child(r)))
 		return err;
 	watch(r, r->notif_fd);
+	log_debug("run: set-up: step started (seccomp, credentials) in %.1f ms",
+		  log_phase_ms(&t));
 	return 0;
 }
 

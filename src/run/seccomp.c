@@ -33,6 +33,9 @@
 #include "warden/run_net_abi.h"
 #include "process/syscalls.h"
 
+#ifndef OPEN_HOW_SIZE_VER0
+#define OPEN_HOW_SIZE_VER0 24	/* the first struct open_how */
+#endif
 #define WRITE_FLAGS (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)
 #define MAX_INSNS 240
 
@@ -247,6 +250,11 @@ struct call {
 	const struct run_policy *rp;
 	bool enforce;
 	int memfd;		/* /proc/PID/mem */
+	/* an open: what warden judged, and opens itself (run_open_for) */
+	bool is_open;
+	int open_err;		/* the path could not be read or resolved */
+	struct open_for of;
+	char raw[PATH_MAX], path[PATH_MAX], via[PATH_MAX];
 };
 
 /* A NUL-terminated string from the caller's memory. */
@@ -258,17 +266,6 @@ static int read_string(struct call *c, uint64_t addr, char *buf, size_t len)
 		return -EFAULT;
 	buf[n] = '\0';
 	return strlen(buf) < (size_t)n ? 0 : -ENAMETOOLONG;
-}
-
-static int read_open_how(struct call *c, uint64_t addr, uint64_t *flags)
-{
-	struct open_how how;
-
-	if (pread(c->memfd, &how, sizeof(how.flags), (off_t)addr) !=
-	    sizeof(how.flags))
-		return -EFAULT;
-	*flags = how.flags;
-	return 0;
 }
 
 static bool is_allowed_write(const struct run_policy *rp, const char *path)
@@ -345,7 +342,8 @@ static bool check_path(struct call *c, const char *op, int dirfd,
 
 	if (read_string(c, addr, raw, sizeof(raw)))
 		return true;	/* the kernel will fail it with EFAULT */
-	if (run_path_resolve(c->req->pid, dirfd, raw, follow, path, sizeof(path)))
+	if (run_path_resolve(c->req->pid, dirfd, raw, follow, path, sizeof(path),
+			     NULL, 0))
 		snprintf(path, sizeof(path), "%s", raw);
 	return check_resolved(c, op, path, raw, writes, reads);
 }
@@ -377,30 +375,71 @@ static bool check_at(struct call *c, const char *op, int dirfd,
 			  true, false);
 }
 
+/* An open is judged on warden's own copy of the path, which is also what
+ * warden then opens: a read or resolution error is the answer (a
+ * "continue" would let the kernel read a path warden never saw). */
 static bool check_open(struct call *c, int dirfd, uint64_t addr,
 		       uint64_t flags)
 {
 	bool writes = flags & WRITE_FLAGS;
 	bool follow = !(flags & O_NOFOLLOW) &&
 		      (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+	struct open_for *o = &c->of;
 
-	return check_path(c, "open", dirfd, addr, follow, writes, true);
+	c->is_open = true;
+	o->raw = c->raw;
+	o->path = c->path;
+	o->via = c->via;
+	o->dirfd = dirfd;
+	o->flags = flags;
+	c->open_err = read_string(c, addr, c->raw, sizeof(c->raw));
+	if (!c->open_err)
+		c->open_err = run_path_resolve(c->req->pid, dirfd, c->raw, follow,
+					       c->path, sizeof(c->path),
+					       c->via, sizeof(c->via));
+	if (c->open_err)
+		return true;
+	return check_resolved(c, "open", c->path, c->raw, writes, true);
+}
+
+/* openat2: struct open_how (flags, mode, resolve) is in the caller's
+ * memory too; warden's copy is what it judges and uses. */
+static bool check_openat2(struct call *c, const __u64 *a)
+{
+	struct open_how how = { 0 };
+	size_t size = a[3] < sizeof(how) ? a[3] : sizeof(how);
+
+	if (size < OPEN_HOW_SIZE_VER0 ||
+	    pread(c->memfd, &how, size, (off_t)a[2]) != (ssize_t)size) {
+		c->is_open = true;
+		c->open_err = size < OPEN_HOW_SIZE_VER0 ? -EINVAL : -EFAULT;
+		return true;
+	}
+	c->of.mode = how.mode;
+	c->of.resolve = how.resolve;
+	return check_open(c, (int)a[0], a[1], how.flags);
+}
+
+static bool check_legacy_open(struct call *c, int dirfd, uint64_t addr,
+			      uint64_t flags, uint64_t mode)
+{
+	c->of.legacy = true;
+	c->of.mode = mode;
+	return check_open(c, dirfd, addr, flags);
 }
 
 /* The path arguments of each file syscall, and the decision. */
 static bool check_file_call(struct call *c)
 {
 	const __u64 *a = c->req->data.args;
-	uint64_t flags;
 
 	switch (c->req->data.nr) {
-	case SYS_open: return check_open(c, AT_FDCWD, a[0], a[1]);
-	case SYS_openat: return check_open(c, (int)a[0], a[1], a[2]);
-	case SYS_openat2:
-		if (read_open_how(c, a[2], &flags))
-			return true;
-		return check_open(c, (int)a[0], a[1], flags);
-	case SYS_creat: return check_open(c, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC);
+	case SYS_open: return check_legacy_open(c, AT_FDCWD, a[0], a[1], a[2]);
+	case SYS_openat: return check_legacy_open(c, (int)a[0], a[1], a[2], a[3]);
+	case SYS_openat2: return check_openat2(c, a);
+	case SYS_creat:
+		return check_legacy_open(c, AT_FDCWD, a[0],
+					 O_CREAT | O_WRONLY | O_TRUNC, a[1]);
 	case SYS_unlink: return check_path(c, "unlink", AT_FDCWD, a[0], false, true, false);
 	case SYS_rmdir: return check_path(c, "rmdir", AT_FDCWD, a[0], false, true, false);
 	case SYS_unlinkat: return check_path(c, "unlink", (int)a[0], a[1], false, true, false);
@@ -526,9 +565,10 @@ int run_seccomp_serve(int fd, const struct run_policy *rp, bool enforce)
 	static struct seccomp_notif_sizes sz;
 	static struct seccomp_notif *req;
 	static struct seccomp_notif_resp *resp;
-	struct call c = { .rp = rp, .enforce = enforce };
+	static struct call c;
 	char mem[64];
 	bool ok;
+	int err;
 
 	if (!req) {
 		if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz))
@@ -542,6 +582,9 @@ int run_seccomp_serve(int fd, const struct run_policy *rp, bool enforce)
 	memset(req, 0, sz.seccomp_notif);
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, req))
 		return errno == ENOENT || errno == EINTR ? 0 : -errno;
+	memset(&c, 0, offsetof(struct call, raw));	/* the buffers are set before use */
+	c.rp = rp;
+	c.enforce = enforce;
 	c.req = req;
 	snprintf(mem, sizeof(mem), "/proc/%u/mem", req->pid);
 	c.memfd = open(mem, O_RDONLY | O_CLOEXEC);
@@ -552,13 +595,20 @@ int run_seccomp_serve(int fd, const struct run_policy *rp, bool enforce)
 		ok = true;
 	if (c.memfd >= 0)
 		close(c.memfd);
+	if (ok && c.is_open && !c.open_err) {
+		/* the kernel never reads the path again: see openfor.c */
+		err = run_open_for(fd, req, &c.of);
+		if (err != -ENOSYS)
+			return err;
+	}
 	memset(resp, 0, sz.seccomp_notif_resp);
 	resp->id = req->id;
-	if (ok) {
-		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-	} else {
+	if (!ok)
 		resp->error = -EPERM;
-	}
+	else if (c.is_open && c.open_err)
+		resp->error = c.open_err;
+	else
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, resp) && errno != ENOENT)
 		return -errno;
 	return 0;

@@ -66,7 +66,7 @@ t_io_uring_write_and_read() {
 }
 
 # Without LSM the ring's path cannot be checked: every io_uring open in the
-# rule's scope is treated as touching its files (documented; --explain and
+# rule's scope is treated as touching its files (documented; policy check and
 # the load say so). Setting up a ring alone is not an open.
 t_io_uring_scope_is_the_rule() {
 	local s out
@@ -75,7 +75,7 @@ t_io_uring_scope_is_the_rule() {
 	mkdir "$s/prot"
 	echo x >"$s/other"
 	protect_policy "$s/p.yaml" kill "$HELPERS/uring_file" "$s/prot/"
-	"$WARDEN" policy check --explain "$s/p.yaml" >"$s/explain" 2>&1
+	"$WARDEN" policy check "$s/p.yaml" >"$s/explain" 2>&1
 	assert_contains "$s/explain" 'p.yaml:2:5: note: rule "protect": without BPF LSM, io_uring operations'
 	start_warden "$out" --policy "$s/p.yaml"
 	assert_contains "$out.err" 'note: rule "protect": without BPF LSM, io_uring'

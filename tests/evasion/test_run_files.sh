@@ -145,4 +145,73 @@ t_command_written_in_place() {
 	assert_contains "$s/v" "file-write exec.command blocked $s/step"
 }
 
+# The TOCTOU of seccomp notify: a second thread flips the path between an
+# allowed file and a forbidden one while the first opens it for writing.
+# With "continue" the kernel re-read the path after warden's judgement
+# and some opens reached the forbidden file; warden now opens what it
+# judged itself and hands the fd in (SECCOMP_ADDFD), for each open entry.
+t_open_path_race_enforce() {
+	local s rc sc out
+	s=$(scratch)
+	mkdir "$s/ws" "$s/wx"
+	printf 'run:\n  mode: enforce\n  files:\n    write: [%s/ws/]\n' "$s" >"$s/p.yaml"
+	for sc in open openat openat2 creat; do
+		"$WARDEN" run --as-root -p "$s/p.yaml" --report "$s/r.json" -- \
+			"$HELPERS/open_race" "$sc" "$s/ws/f" "$s/wx/f" 50 1000000 \
+			>"$s/r.out" 2>"$s/r.err"
+		rc=$?
+		out=$(cat "$s/r.out")
+		echo "    $sc: $out"
+		assert_eq "$rc" 3 "$sc: exit status; $(cat "$s/r.err")"
+		# the race was run: both outcomes seen, so both paths were read
+		grep -Eq 'opened=([5-9][0-9]|[0-9]{3,}) refused=([5-9][0-9]|[0-9]{3,})' \
+			"$s/r.out" || fail "$sc: the race did not run both ways: $out"
+		assert_contains "$s/r.out" "forbidden=0" "$sc"
+		[ ! -e "$s/wx/f" ] || fail "$sc: the forbidden file was created"
+		run_violations "$s/r.json" >"$s/v"
+		assert_contains "$s/v" "file-write files.write blocked $s/wx/f"
+		assert_eq "$(stat -c %U "$s/ws/f")" root "$sc: made by the step's user"
+		rm -f "$s/ws/f"
+	done
+}
+
+# Opened on the caller's behalf: as the caller (its uid, groups, umask),
+# with its flags (O_CLOEXEC, O_APPEND, O_EXCL), and its errors.
+t_open_on_behalf_keeps_caller_semantics() {
+	local s rc
+	s=$(scratch)
+	mkdir "$s/ws"
+	chmod 777 "$s" "$s/ws"
+	echo secret >"$s/ws/rootonly"
+	chmod 600 "$s/ws/rootonly"
+	printf 'run:\n  mode: enforce\n  files:\n    write: [%s/ws/]\n    secrets: [/nonexistent/]\n' "$s" >"$s/p.yaml"
+	"$WARDEN" run --user nobody -p "$s/p.yaml" -- python3 -c '
+import ctypes, os, sys, fcntl
+d = sys.argv[1]
+libc = ctypes.CDLL(None, use_errno=True)  # os.open always adds O_CLOEXEC
+os.umask(0o027)
+fd = os.open(d + "/new", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o666)
+print("cloexec", bool(fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC))
+fd2 = libc.open((d + "/new2").encode(), os.O_WRONLY | os.O_CREAT, 0o666)
+print("inherit", bool(fcntl.fcntl(fd2, fcntl.F_GETFD) & fcntl.FD_CLOEXEC))
+os.write(fd, b"a"); os.close(fd)
+fd = os.open(d + "/new", os.O_WRONLY | os.O_APPEND)
+os.write(fd, b"b"); os.close(fd)
+print("content", open(d + "/new").read())
+try: os.open(d + "/new", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+except OSError as e: print("excl", e.errno == 17)
+try: os.open(d + "/rootonly", os.O_RDONLY)
+except OSError as e: print("denied", e.errno == 13)
+try: os.open(d + "/missing/x", os.O_WRONLY | os.O_CREAT)
+except OSError as e: print("enoent", e.errno == 2)
+' "$s/ws" >"$s/r.out" 2>"$s/r.err"
+	rc=$?
+	assert_eq "$rc" 0 "$(cat "$s/r.out" "$s/r.err")"
+	for w in "cloexec True" "inherit False" "content ab" "excl True" \
+		 "denied True" "enoent True"; do
+		assert_contains "$s/r.out" "$w" "$(cat "$s/r.out")"
+	done
+	assert_eq "$(stat -c '%U %a' "$s/ws/new")" "nobody 640"
+}
+
 run_tests

@@ -63,6 +63,92 @@ YAML
 	assert_eq $? 2 "unknown option"
 }
 
+# What cannot hold on this kernel is reported by policy check and by the
+# daemon at load in the same words (core/preflight.c): deny without BPF
+# LSM, a syscall without a tracepoint, file operations no hook sees.
+t_kernel_gaps_reported_by_check_and_daemon() {
+	local s cg lsm rc
+	s=$(scratch)
+	cg=$(mk_cgroup "$UNIQ-gaps")
+	lsm=no
+	"$WARDEN" probe --json | grep -q '"lsm":true' && lsm=yes
+	cp /bin/true "$s/tool"
+	mkdir "$s/keys"
+	cat >"$s/p.yaml" <<YAML
+name: gaps
+rules:
+  - name: deny-tool
+    action: deny
+    match: { binary: $s/tool }
+  - name: no-modules
+    action: kill
+    syscalls: [init_module, umount2]
+    match: { cgroup: /$UNIQ-gaps }
+  - name: keys
+    action: kill
+    files: [$s/keys/]
+    access: write
+    match: { cgroup: /$UNIQ-gaps }
+YAML
+	"$WARDEN" policy check "$s/p.yaml" >"$s/out" 2>"$s/check.err"
+	assert_eq $? 0 "warnings alone pass"
+	assert_contains "$s/out" "ok (3 rules, with warnings)"
+	# init_module is not built in here (CONFIG_MODULES=n); umount2's
+	# tracepoint is sys_enter_umount: watched, so no warning
+	grep -q "^$s/p.yaml:6:5: warning: rule \"no-modules\": syscall init_module is not in this kernel" "$s/check.err" ||
+		fail "init_module: $(cat "$s/check.err")"
+	assert_not_contains "$s/check.err" "umount2"
+	if [ $lsm = no ]; then
+		grep -q "^$s/p.yaml:3:5: warning: rule \"deny-tool\": deny falls back to kill: this kernel has no BPF LSM (warden probe: lsm: " "$s/check.err" ||
+			fail "deny: $(cat "$s/check.err")"
+		grep -q "^$s/p.yaml:10:5: warning: rule \"keys\": without BPF LSM a file rule is checked when an open returns" "$s/check.err" ||
+			fail "file rule: $(cat "$s/check.err")"
+	else
+		assert_not_contains "$s/check.err" "deny falls back"
+	fi
+	"$WARDEN" policy check --strict "$s/p.yaml" >/dev/null 2>"$s/strict.err"
+	assert_eq $? 1 "--strict: kernel warnings are errors"
+	assert_contains "$s/strict.err" "errors under --strict"
+	"$WARDEN" policy check --strict --no-kernel "$s/p.yaml" >/dev/null 2>&1 ||
+		fail "--no-kernel: nothing but the kernel's warnings"
+	# unprivileged, nothing can be probed: said, not guessed
+	chmod 755 "$s"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$WARDEN" policy check "$s/p.yaml" >/dev/null 2>"$s/user.err" ||
+		fail "as nobody: $(cat "$s/user.err")"
+	assert_contains "$s/user.err" "$s/p.yaml: note: not root, so not checked against this kernel"
+	assert_not_contains "$s/user.err" "init_module"
+	# the daemon says the same, line for line
+	start_warden "$s/ev.jsonl" --policy "$s/p.yaml"
+	grep -E '(warning|note): ' "$s/check.err" >"$s/check.w"
+	grep -E '(warning|note): ' "$s/ev.jsonl.err" >"$s/daemon.w"
+	diff "$s/check.w" "$s/daemon.w" >&2 || fail "daemon and policy check differ"
+	# and umount2 really is watched through its other tracepoint name
+	in_cgroup "$cg" python3 -c 'import ctypes; ctypes.CDLL(None).umount2(b"/nonexistent", 0)'
+	rc=$?
+	assert_eq $rc 137 "umount2 killed"
+	wait_events "$s/ev.jsonl" 1 rule=no-modules action=kill
+}
+
+# on_unsupported: fail: what would not be enforced as written is an error
+# for both.
+t_on_unsupported_fail_is_an_error_for_both() {
+	local s
+	s=$(scratch)
+	cat >"$s/p.yaml" <<YAML
+on_unsupported: fail
+rules:
+  - { name: no-ptrace, action: deny, syscalls: [ptrace], match: { cgroup: /$UNIQ-none } }
+YAML
+	"$WARDEN" policy check "$s/p.yaml" >"$s/out" 2>"$s/err"
+	assert_eq $? 1 "a syscall deny is a kill on every kernel"
+	assert_contains "$s/err" "$s/p.yaml:3:5: rule \"no-ptrace\": deny on a syscall rule is a kill on every kernel"
+	assert_not_contains "$s/out" "ok"
+	"$WARDEN" daemon --policy "$s/p.yaml" --socket "$s/sock" -o "$s/ev.jsonl" 2>"$s/d.err" &&
+		fail "the daemon started"
+	assert_contains "$s/d.err" "$s/p.yaml:3:5: rule \"no-ptrace\": deny on a syscall rule is a kill on every kernel"
+	assert_not_contains "$s/d.err" "ready"
+}
+
 # The daemon's options from --config FILE; flags override it.
 t_config_file_then_flags_override() {
 	local s pid i

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Validate a JSON document against a JSON Schema, for the keywords
 warden's schemas use: type, const, enum, required, properties,
-additionalProperties (false), items, minItems, minimum, maximum, oneOf,
-$ref to #/$defs/NAME. Unknown keywords are an error, so the schema cannot
+additionalProperties (false), items, minItems, minimum, maximum, maxLength,
+oneOf, $ref to #/$defs/NAME. Unknown keywords are an error, so the schema cannot
 silently use one this checker ignores.
 
   validate_schema.py SCHEMA.json DOC.json
@@ -12,7 +12,7 @@ import sys
 
 KNOWN = {"$schema", "$id", "title", "description", "$defs", "type", "const",
          "enum", "required", "properties", "additionalProperties", "items",
-         "minItems", "minimum", "maximum", "oneOf", "$ref"}
+         "minItems", "minimum", "maximum", "maxLength", "oneOf", "$ref"}
 TYPES = {"object": dict, "array": list, "string": str, "boolean": bool,
          "null": type(None)}
 
@@ -46,6 +46,8 @@ def check(root, s, v, path, errs):
             errs.append(f"{path}: {v} < {s['minimum']}")
         if "maximum" in s and v > s["maximum"]:
             errs.append(f"{path}: {v} > {s['maximum']}")
+    if isinstance(v, str) and len(v) > s.get("maxLength", len(v)):
+        errs.append(f"{path}: longer than {s['maxLength']} characters")
     if "oneOf" in s:
         ok = 0
         for sub in s["oneOf"]:

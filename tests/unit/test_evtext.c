@@ -41,11 +41,28 @@ static void test_policy_stats_unknown(void **state)
 	check("not json", "not json");
 }
 
+/* The container's name when the runtime told it, and its pod; whatever
+ * bytes a label holds, the line stays one line. */
+static void test_container_name_and_pod(void **state)
+{
+	check("{\"time\":\"T\",\"type\":\"fork\",\"pid\":5,"
+	      "\"container_id\":\"0123456789abcdef0123\",\"container_name\":\"web-1\"}",
+	      "T fork pid=5 container=web-1");
+	check("{\"time\":\"T\",\"type\":\"fork\",\"pid\":5,"
+	      "\"container_id\":\"0123456789abcdef0123\",\"container_name\":\"w\","
+	      "\"pod_namespace\":\"ns\",\"pod_name\":\"a\\nb\\u001b[2J \\\"c\"}",
+	      "T fork pid=5 container=w pod=ns/\"a\\x0ab\\x1b[2J \\x22c\"");
+	check("{\"time\":\"T\",\"type\":\"fork\",\"pid\":5,"
+	      "\"container_id\":\"0123456789abcdef0123\",\"container_lookup\":\"pending\"}",
+	      "T fork pid=5 container=0123456789ab");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exec_and_exit),
 		cmocka_unit_test(test_policy_stats_unknown),
+		cmocka_unit_test(test_container_name_and_pod),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
