@@ -201,8 +201,12 @@ int BPF_PROG(deny_exec, struct linux_binprm *bprm, int ret)
 /* Self-protection through syscalls (self_protection_syscalls: on): ptrace
  * or process_vm_* on the agent, loading BPF or kernel code, removing the
  * agent's pins. A watched process cannot stop root from doing these, but
- * it cannot do them unseen, and the policy may kill it first. */
-static __always_inline void guard_decide(struct task_struct *t, __u32 nr,
+ * it cannot do them unseen, and the policy may kill it first.
+ * Not inlined either: on_sys32_enter calls this and syscall_decide, and
+ * kernels before 6.13 (no private stacks) add a caller's whole stack to
+ * its callee's against the 512-byte limit; inlined, this made the ia32
+ * entry 320 bytes, and 320 + syscall_decide's 352 was refused on 6.1. */
+static __noinline void guard_decide(struct task_struct *t, __u32 nr,
 					 const unsigned long *args, bool compat)
 {
 	struct emit_args a = { .type = EV_SYSCALL, .rule = -1, .guard = true,

@@ -70,7 +70,8 @@ start_daemon() {
 	i=0
 	while ! grep -q ready /tmp/vt.err 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -gt 300 ] && { cat /tmp/vt.err; return 1; }
+		# generous: under emulation the verifier alone takes tens of seconds
+		[ $i -gt 900 ] && { echo "no ready after 90 s:"; tail -3 /tmp/vt.err; return 1; }
 		kill -0 $DAEMON 2>/dev/null || { cat /tmp/vt.err; debug_load "$1"; return 1; }
 		sleep 0.1
 	done

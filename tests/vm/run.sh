@@ -6,7 +6,7 @@
 #   tests/vm/run.sh [KERNEL...]     KERNEL: 6.1 6.12 (default: both)
 #
 # Environment:
-#   VMTEST_TIMEOUT=S   bound on one boot, seconds (default 180)
+#   VMTEST_TIMEOUT=S   bound on one boot, seconds (default 300: under emulation each daemon start spends 40-50 s in the verifier)
 #   VMTEST_PARALLEL=1  boot all kernels at once (default: one at a time;
 #                      the machine has two cores)
 #   VMTEST_CPU=MODEL   qemu -cpu argument (default: EPYC, and EPYC,-cx16 on
@@ -24,7 +24,7 @@ cd "$(dirname "$0")/../.."
 VM_DIR=tests/vm
 CACHE=$VM_DIR/cache
 OUT=${VMTEST_OUT:-build-static/vmtest}
-TIMEOUT=${VMTEST_TIMEOUT:-180}
+TIMEOUT=${VMTEST_TIMEOUT:-300}
 # The BPF LSM must be named on the command line: Debian's 6.1 does not
 # enable it by default (CONFIG_LSM lists it, the distro's lsm= default does
 # not reach it), and naming it on 6.12 costs nothing.
