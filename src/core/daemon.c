@@ -540,7 +540,7 @@ static int event_loop(struct daemon *dm)
 
 static int start(struct daemon *dm)
 {
-	struct timespec t0, t1;
+	struct timespec t0;
 	struct policy *p;
 	int err;
 
@@ -569,9 +569,8 @@ static int start(struct daemon *dm)
 	/* after attaching, so no process can start unseen in between */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	proctable_snapshot();
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_debug("process table snapshot of /proc in %.1f ms",
-		  (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+		  log_phase_ms(&t0));
 	err = watch_policy_file(dm);
 	return err ?: setup_fds(dm);
 }
