@@ -4,12 +4,13 @@
  * - connect4/6, sendmsg4/6: destinations in run_allow4/run_allow6 (and
  *   not expired) pass; others fail with EPERM (enforce) or pass and are
  *   reported (audit).
- * - DNS: UDP port 53 to one of the resolvers warden uses (run_resolv4/6)
- *   is rewritten to warden's proxy on loopback, which resolves the name
- *   itself and opens the answer's addresses for their TTL; recvmsg4/6
- *   rewrite the reply's source back so resolvers accept it. Any other
- *   DNS traffic (port 53 elsewhere, TCP 53, port 853 = DoT/DoQ) is a
- *   bypass: refused (enforce) or reported (audit), before the allow-list.
+ * - DNS: UDP and TCP port 53 to one of the resolvers warden uses
+ *   (run_resolv) is rewritten to warden's proxy on loopback, which
+ *   resolves the name itself and opens the answer's addresses for their
+ *   TTL; recvmsg4/6 rewrite a UDP reply's source back so resolvers accept
+ *   it. Any other DNS traffic (port 53 elsewhere, port 853 = DoT/DoQ) is
+ *   a bypass: refused (enforce) or reported (audit), before the
+ *   allow-list.
  * - sock_create: raw, ICMP, UDP-Lite, SCTP, MPTCP and other non-TCP/UDP
  *   inet sockets are refused unless the policy allows their kind (the
  *   address hooks do not see all of them: UDP-Lite connect + send passed). */
@@ -37,6 +38,8 @@ const volatile __u8 enforce = 1;
 const volatile __u8 redirect_dns = 0;
 const volatile __u16 proxy_port4 = 0;	/* network order; 0 = none */
 const volatile __u16 proxy_port6 = 0;
+const volatile __u16 proxy_tcp4 = 0;	/* the proxy's TCP listeners, likewise */
+const volatile __u16 proxy_tcp6 = 0;
 const volatile __u32 sock_allow = 0;	/* bits of enum sock_kind */
 
 struct {
@@ -156,13 +159,25 @@ static bool dns_port(struct bpf_sock_addr *ctx)
 	return ctx->user_port == bpf_htons(53) || ctx->user_port == bpf_htons(853);
 }
 
-/* UDP 53 to a resolver warden itself uses: the proxy answers it. */
+/* The proxy's port for this socket's protocol (network order), 0: none. */
+static __u16 proxy_port(struct bpf_sock_addr *ctx, bool v6)
+{
+	__u32 proto = protocol_of(ctx);
+
+	if (proto == IPPROTO_UDP_T)
+		return v6 ? proxy_port6 : proxy_port4;
+	if (proto == IPPROTO_TCP_T)
+		return v6 ? proxy_tcp6 : proxy_tcp4;
+	return 0;
+}
+
+/* UDP or TCP 53 to a resolver warden itself uses: the proxy answers it. */
 static __always_inline bool to_resolver(struct bpf_sock_addr *ctx, const void *addr, int len)
 {
 	struct resolver_key k = {};
 
 	if (!redirect_dns || ctx->user_port != bpf_htons(53) ||
-	    protocol_of(ctx) != IPPROTO_UDP_T)
+	    !proxy_port(ctx, len == 16))
 		return false;
 	if (len == 4)
 		__builtin_memcpy(k.addr, addr, 4);
@@ -201,12 +216,12 @@ static __always_inline int proxy4(struct bpf_sock_addr *ctx, __u32 ip, bool mapp
 
 	__builtin_memcpy(d.addr, &ip, 4);
 	remember_dns(ctx, &d);
-	report(NK_CONNECT, 4, &ip, ctx->user_port, IPPROTO_UDP_T, NET_DNS_PROXIED);
+	report(NK_CONNECT, 4, &ip, ctx->user_port, protocol_of(ctx), NET_DNS_PROXIED);
 	if (mapped)
 		ctx->user_ip6[3] = bpf_htonl(0x7f000001);
 	else
 		ctx->user_ip4 = bpf_htonl(0x7f000001);
-	ctx->user_port = proxy_port4;
+	ctx->user_port = proxy_port(ctx, false);
 	return 1;
 }
 
@@ -214,7 +229,7 @@ static int egress4(struct bpf_sock_addr *ctx)
 {
 	__u32 ip = ctx->user_ip4;
 
-	if (proxy_port4 && to_resolver(ctx, &ip, 4))
+	if (to_resolver(ctx, &ip, 4))
 		return proxy4(ctx, ip, false);
 	return decide(ctx, 4, &ip, allowed4(ip));
 }
@@ -242,22 +257,22 @@ static int egress6(struct bpf_sock_addr *ctx)
 	/* v4-mapped: the IPv4 rules decide */
 	if (w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff)) {
 		ip = w[3];
-		if (proxy_port4 && to_resolver(ctx, &ip, 4))
+		if (to_resolver(ctx, &ip, 4))
 			return proxy4(ctx, ip, true);
 		return decide(ctx, 4, &ip, allowed4(ip));
 	}
-	if (proxy_port6 && to_resolver(ctx, w, 16)) {
+	if (to_resolver(ctx, w, 16)) {
 		struct dns_dest d = { .family = 6, .port = ctx->user_port };
 
 		__builtin_memcpy(d.addr, w, 16);
 		remember_dns(ctx, &d);
-		report(NK_CONNECT, 6, w, ctx->user_port, IPPROTO_UDP_T,
+		report(NK_CONNECT, 6, w, ctx->user_port, protocol_of(ctx),
 		       NET_DNS_PROXIED);
 		ctx->user_ip6[0] = 0;
 		ctx->user_ip6[1] = 0;
 		ctx->user_ip6[2] = 0;
 		ctx->user_ip6[3] = bpf_htonl(1);
-		ctx->user_port = proxy_port6;
+		ctx->user_port = proxy_port(ctx, true);
 		return 1;
 	}
 	return decide(ctx, 6, w, allowed6(w));

@@ -1,9 +1,11 @@
 /* The DNS proxy of `warden run`, the only resolver the step can reach.
- * UDP port 53 to the resolvers warden uses (the policy's
+ * UDP and TCP port 53 to the resolvers warden uses (the policy's
  * network.resolvers, else /etc/resolv.conf) is rewritten to this proxy in
  * the kernel (bpf/run/run_net.bpf.c); DNS to any other address is refused
- * there. Each query is parsed and re-encoded (header, one question and an
- * EDNS size, nothing else: no byte the step wrote is passed on as is),
+ * there. Over TCP each message has its 2-byte length (RFC 1035 4.2.2);
+ * the proxy asks upstream over UDP either way. Each query is parsed and
+ * re-encoded (header, one question and an EDNS size, nothing else: no
+ * byte the step wrote is passed on as is),
  * sent by warden itself to the first resolver, and the answer, once it
  * matches the question, opens its A/AAAA addresses for their TTL (bounded)
  * BEFORE it is passed on, so the connection that follows finds them.
@@ -27,15 +29,31 @@
 #define DNS_MAX 4096
 #define MAX_PENDING 256
 #define PENDING_TIMEOUT_S 10
+#define MAX_TCP 32		/* connections of the step at once */
+#define TCP_IDLE_S 10
 #define T_A 1
 #define T_AAAA 28
 #define T_OPT 41
 
+/* Where an answer goes: a UDP peer of a proxy socket, or a TCP
+ * connection of the step. */
+struct client {
+	int sock;
+	bool tcp;
+	struct sockaddr_storage addr;	/* UDP */
+	socklen_t len;
+};
+
+struct tcp_conn {
+	int fd;
+	size_t have;
+	time_t last;
+	uint8_t buf[2 + DNS_MAX];	/* length-prefixed messages */
+};
+
 struct pending {
 	int fd;			/* connected to the upstream resolver */
-	int client_sock;	/* proxy socket the query came in on */
-	struct sockaddr_storage client;
-	socklen_t client_len;
+	struct client cl;
 	struct dns_query q;
 	uint16_t up_id;		/* the id warden sent upstream */
 	bool allowed;
@@ -44,17 +62,19 @@ struct pending {
 
 static const struct run_policy *policy;
 static bool enforcing;
-static int epoll_fd = -1, sock4 = -1, sock6 = -1;
+static int epoll_fd = -1, sock4 = -1, sock6 = -1, tcp4 = -1, tcp6 = -1;
+static struct tcp_conn tcp[MAX_TCP];
+static int ntcp;
 static struct pending pend[MAX_PENDING];
 static int npend;
 static struct cidr upstream[RUN_MAX_RESOLVERS];
 static size_t nupstream;
 
-static int bind_loopback(int family, uint16_t *port_be)
+static int bind_loopback(int family, int type, uint16_t *port_be)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t len;
-	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -errno;
@@ -73,7 +93,8 @@ static int bind_loopback(int family, uint16_t *port_be)
 		a->sin6_addr = in6addr_loopback;
 		len = sizeof(*a);
 	}
-	if (bind(fd, (void *)&ss, len) || getsockname(fd, (void *)&ss, &len)) {
+	if (bind(fd, (void *)&ss, len) || getsockname(fd, (void *)&ss, &len) ||
+	    (type == SOCK_STREAM && listen(fd, 16))) {
 		int err = -errno;
 
 		close(fd);
@@ -131,19 +152,27 @@ int run_dns_start(const struct run_policy *rp, bool enforce, int epfd,
 			 "/etc/resolv.conf): the step's names will not resolve");
 	np->resolvers = upstream;
 	np->nresolvers = nupstream;
-	np->port4_be = np->port6_be = 0;
-	sock4 = bind_loopback(AF_INET, &np->port4_be);
-	if (sock4 < 0) {
+	np->port4_be = np->port6_be = np->tcp4_be = np->tcp6_be = 0;
+	sock4 = bind_loopback(AF_INET, SOCK_DGRAM, &np->port4_be);
+	tcp4 = sock4 < 0 ? sock4 : bind_loopback(AF_INET, SOCK_STREAM, &np->tcp4_be);
+	if (sock4 < 0 || tcp4 < 0) {
 		log_err("DNS proxy: cannot bind 127.0.0.1: %s (is lo up?)",
-			strerror(-sock4));
-		return sock4;
+			strerror(-(sock4 < 0 ? sock4 : tcp4)));
+		return sock4 < 0 ? sock4 : tcp4;
 	}
 	watch(sock4);
-	sock6 = bind_loopback(AF_INET6, &np->port6_be);
+	watch(tcp4);
+	/* no IPv6 loopback: v6 resolvers refused */
+	sock6 = bind_loopback(AF_INET6, SOCK_DGRAM, &np->port6_be);
 	if (sock6 >= 0)
 		watch(sock6);
 	else
-		np->port6_be = 0;	/* no IPv6 loopback: v6 resolvers refused */
+		np->port6_be = 0;
+	tcp6 = bind_loopback(AF_INET6, SOCK_STREAM, &np->tcp6_be);
+	if (tcp6 >= 0)
+		watch(tcp6);
+	else
+		np->tcp6_be = 0;
 	return 0;
 }
 
@@ -383,8 +412,22 @@ static int upstream_socket(void)
 	return fd;
 }
 
-static void forward(int sock, const struct dns_query *q,
-		    const struct sockaddr_storage *from, socklen_t flen,
+static void reply(const struct client *c, const uint8_t *m, size_t n)
+{
+	uint8_t out[2 + DNS_MAX];
+
+	if (!c->tcp) {
+		sendto(c->sock, m, n, 0, (const void *)&c->addr, c->len);
+		return;
+	}
+	if (n > DNS_MAX)
+		return;
+	put16(out, n);
+	memcpy(out + 2, m, n);
+	send(c->sock, out, n + 2, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void forward(const struct client *cl, const struct dns_query *q,
 		    bool allowed)
 {
 	uint8_t out[DNS_MAX];
@@ -410,9 +453,7 @@ static void forward(int sock, const struct dns_query *q,
 	}
 	p = &pend[npend++];
 	p->fd = fd;
-	p->client_sock = sock;
-	p->client = *from;
-	p->client_len = flen;
+	p->cl = *cl;
 	p->q = *q;
 	p->up_id = id;
 	p->allowed = allowed;
@@ -420,24 +461,17 @@ static void forward(int sock, const struct dns_query *q,
 	watch(fd);
 }
 
-static void on_query(int sock)
+/* One message of the step's; replies are built apart from m. */
+static void on_message(const uint8_t *m, size_t n, const struct client *cl)
 {
-	uint8_t m[DNS_MAX];
-	struct sockaddr_storage from;
-	socklen_t flen = sizeof(from);
-	ssize_t n = recvfrom(sock, m, sizeof(m), 0, (void *)&from, &flen);
+	uint8_t out[DNS_MAX];
 	struct dns_query q;
 	bool allowed;
 
-	if (n <= 0)
-		return;
 	if (run_dns_parse_query(m, n, &q)) {
-		if (n >= 12 && !(m[2] & 0x80)) {
-			size_t len = make_reply(&(struct dns_query){ .id = get16(m) },
-						1, m, sizeof(m));
-
-			sendto(sock, m, len, 0, (void *)&from, flen);
-		}
+		if (n >= 12 && !(m[2] & 0x80))
+			reply(cl, out, make_reply(&(struct dns_query){ .id = get16(m) },
+						  1, out, sizeof(out)));
 		return;
 	}
 	allowed = run_name_allowed(policy, q.name);
@@ -446,13 +480,21 @@ static void on_query(int sock)
 		rep_violation(V_DNS, run_net_last_dns_pid(), "network.allow",
 			      q.name, enforcing);
 		if (enforcing) {
-			size_t len = make_reply(&q, 3, m, sizeof(m));
-
-			sendto(sock, m, len, 0, (void *)&from, flen);
+			reply(cl, out, make_reply(&q, 3, out, sizeof(out)));
 			return;
 		}
 	}
-	forward(sock, &q, &from, flen, allowed);
+	forward(cl, &q, allowed);
+}
+
+static void on_query(int sock)
+{
+	uint8_t m[DNS_MAX];
+	struct client cl = { .sock = sock, .len = sizeof(cl.addr) };
+	ssize_t n = recvfrom(sock, m, sizeof(m), 0, (void *)&cl.addr, &cl.len);
+
+	if (n > 0)
+		on_message(m, n, &cl);
 }
 
 static void finish(int i)
@@ -492,9 +534,67 @@ static void on_answer(int i)
 	/* open the addresses first, then let the step see them */
 	take_answers(m, n, off, pend[i].q.name, pend[i].allowed);
 	put16(m, pend[i].q.id);
-	sendto(pend[i].client_sock, m, n, 0, (void *)&pend[i].client,
-	       pend[i].client_len);
+	reply(&pend[i].cl, m, n);
 	finish(i);
+}
+
+/* ---- TCP ------------------------------------------------------------ */
+
+static void on_accept(int lfd)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (ntcp >= MAX_TCP) {
+		close(fd);	/* the client retries */
+		return;
+	}
+	tcp[ntcp] = (struct tcp_conn){ .fd = fd, .last = time(NULL) };
+	ntcp++;
+	watch(fd);
+}
+
+static void tcp_close(int i)
+{
+	int fd = tcp[i].fd;
+
+	/* its answers have nowhere to go, and fd may be reused */
+	for (int k = npend - 1; k >= 0; k--)
+		if (pend[k].cl.tcp && pend[k].cl.sock == fd)
+			finish(k);
+	epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+	close(fd);
+	tcp[i] = tcp[--ntcp];
+}
+
+/* Every complete length-prefixed message read so far, in order. */
+static void on_tcp(int i)
+{
+	struct tcp_conn *c = &tcp[i];
+	struct client cl = { .sock = c->fd, .tcp = true };
+	ssize_t n = recv(c->fd, c->buf + c->have, sizeof(c->buf) - c->have, 0);
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			tcp_close(i);
+		return;
+	}
+	c->have += n;
+	c->last = time(NULL);
+	while (c->have >= 2) {
+		size_t len = get16(c->buf);
+
+		if (len < 12 || len > DNS_MAX) {
+			tcp_close(i);	/* no DNS message */
+			return;
+		}
+		if (c->have < 2 + len)
+			return;
+		on_message(c->buf + 2, len, &cl);
+		c->have -= 2 + len;
+		memmove(c->buf, c->buf + 2 + len, c->have);
+	}
 }
 
 bool run_dns_handle(int fd)
@@ -505,9 +605,19 @@ bool run_dns_handle(int fd)
 		on_query(fd);
 		return true;
 	}
+	if (fd == tcp4 || fd == tcp6) {
+		on_accept(fd);
+		return true;
+	}
 	for (int i = 0; i < npend; i++) {
 		if (pend[i].fd == fd) {
 			on_answer(i);
+			return true;
+		}
+	}
+	for (int i = 0; i < ntcp; i++) {
+		if (tcp[i].fd == fd) {
+			on_tcp(i);
 			return true;
 		}
 	}
@@ -521,15 +631,26 @@ void run_dns_tick(void)
 	for (int i = npend - 1; i >= 0; i--)
 		if (now - pend[i].started > PENDING_TIMEOUT_S)
 			finish(i);
+	for (int i = ntcp - 1; i >= 0; i--)
+		if (now - tcp[i].last > TCP_IDLE_S)
+			tcp_close(i);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
 }
 
 void run_dns_stop(void)
 {
 	while (npend)
 		finish(npend - 1);
-	if (sock4 >= 0)
-		close(sock4);
-	if (sock6 >= 0)
-		close(sock6);
-	sock4 = sock6 = -1;
+	while (ntcp)
+		tcp_close(ntcp - 1);
+	close_fd(&sock4);
+	close_fd(&sock6);
+	close_fd(&tcp4);
+	close_fd(&tcp6);
 }

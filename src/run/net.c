@@ -189,6 +189,8 @@ int run_net_start(const struct run_policy *rp, const struct net_plan *np,
 	skel->rodata->redirect_dns = np->port4_be || np->port6_be;
 	skel->rodata->proxy_port4 = np->port4_be;
 	skel->rodata->proxy_port6 = np->port6_be;
+	skel->rodata->proxy_tcp4 = np->tcp4_be;
+	skel->rodata->proxy_tcp6 = np->tcp6_be;
 	skel->rodata->sock_allow = rp->sock_allow;
 	err = run_net_bpf__load(skel);
 	if (err)

@@ -32,14 +32,17 @@ while True:
 	wait_file "$LOGS/evil-lo.ready"; wait_file "$LOGS/tcp.ready"
 }
 
-# The attacker's step: dig @OTHER, over TCP, over DoT, and a query with
-# bytes appended after the question, to the step's own resolver.
+# The attacker's step: dig @OTHER (UDP and TCP), DoT, and queries with
+# bytes appended after the question to the step's own resolver (UDP and
+# TCP: the proxy serves both).
 dns_step() {
 	cat <<SH
 q() { python3 "$H/dns_query.py" "\$@"; }
 echo "other=\$(q $NET.3 53 good.test)"
 echo "lo=\$(q 127.0.0.2 53 good.test)"
 echo "tcp=\$(q $NET.2 53 good.test tcp)"
+echo "tcpother=\$(q $NET.3 53 good.test tcp)"
+echo "tcpsmuggle=\$(q $NET.2 53 good.test tcp 4556494c42595445)"
 echo "dot=\$(q $NET.2 853 good.test tcp)"
 echo "smuggle=\$(q $NET.2 53 good.test udp 4556494c42595445)"
 nc -z -w 2 $NET.2 8080; echo conn=\$?
@@ -55,7 +58,7 @@ run:
 YAML
 }
 
-check_dns() { # MODE RC OTHER LO ACTION
+check_dns() { # MODE RC OTHER LO ACTION TCPOTHER
 	local s rc
 	s=$(scratch)
 	mk_net
@@ -72,6 +75,9 @@ check_dns() { # MODE RC OTHER LO ACTION
 	assert_contains "$s/r.out" "other=${3//NET/$NET}"
 	assert_contains "$s/r.out" "lo=$4"
 	assert_contains "$s/r.out" "smuggle=answer $NET.2"
+	assert_contains "$s/r.out" "tcp=answer $NET.2"
+	assert_contains "$s/r.out" "tcpother=$6"
+	assert_contains "$s/r.out" "tcpsmuggle=answer $NET.2"
 	assert_contains "$s/r.out" "conn=0"
 	# what the resolver got is warden's own query: header, the question,
 	# nothing after it (12 + 11 + 4 bytes), never the smuggled bytes
@@ -82,21 +88,23 @@ check_dns() { # MODE RC OTHER LO ACTION
 	run_violations "$s/r.json" >"$s/v"
 	assert_contains "$s/v" "dns-bypass network.dns $5 $NET.3 port 53/udp"
 	assert_contains "$s/v" "dns-bypass network.dns $5 127.0.0.2 port 53/udp"
-	assert_contains "$s/v" "dns-bypass network.dns $5 $NET.2 port 53/tcp"
+	assert_contains "$s/v" "dns-bypass network.dns $5 $NET.3 port 53/tcp"
+	assert_not_contains "$s/v" "$NET.2 port 53/tcp"
 	assert_contains "$s/v" "dns-bypass network.dns $5 $NET.2 port 853/tcp"
 	assert_contains "$s/r.err" "dns-bypass"
 	python3 "$RUN_VALIDATE" "$RUN_SCHEMA" "$s/r.json" || fail "schema"
 }
 
 t_dns_only_through_the_proxy_enforce() {
-	check_dns enforce 3 "refused EPERM" "refused EPERM" blocked
+	check_dns enforce 3 "refused EPERM" "refused EPERM" blocked "refused EPERM"
 	[ -e "$LOGS/evil" ] && fail "a query reached the attacker's resolver"
 	[ -e "$LOGS/evil-lo" ] && fail "a query reached the loopback resolver"
 	true
 }
 
 t_dns_only_through_the_proxy_audit() {
-	check_dns audit 0 "answer NET.3" "answer 127.0.0.2" reported
+	check_dns audit 0 "answer NET.3" "answer 127.0.0.2" reported \
+		"refused ECONNREFUSED"
 }
 
 # ---- sockets the address hooks do not see ----------------------------
