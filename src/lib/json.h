@@ -32,6 +32,9 @@ void jb_key(struct jbuf *j, const char *key);	/* inside an object */
 void jb_str(struct jbuf *j, const char *s);
 void jb_strn(struct jbuf *j, const char *s, size_t n);	/* may hold NULs */
 void jb_u64(struct jbuf *j, uint64_t v);
+/* The decimal digits of v written backwards from end (up to 20 bytes
+ * before it, no NUL); returns the first. */
+char *u64_digits(uint64_t v, char *end);
 void jb_i64(struct jbuf *j, int64_t v);
 void jb_bool(struct jbuf *j, bool v);
 void jb_null(struct jbuf *j);

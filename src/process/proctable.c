@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "lib/json.h"
 #include "process/proctable.h"
 
 #define BUCKETS		16384
@@ -144,9 +145,22 @@ int proctable_ancestors(struct exec_key key, const char **out, int max)
 	return count;
 }
 
+/* "PID:KTIME", twice in every event: without snprintf, which was a tenth
+ * of the encoder's time. */
 void exec_id_format(struct exec_key k, char *buf, int len)
 {
-	snprintf(buf, len, "%u:%llu", k.pid, (unsigned long long)k.ktime);
+	char tmp[48], *p = u64_digits(k.ktime, tmp + sizeof(tmp));
+	size_t n;
+
+	if (len <= 0)
+		return;
+	*--p = ':';
+	p = u64_digits(k.pid, p);
+	n = tmp + sizeof(tmp) - p;
+	if (n >= (size_t)len)
+		n = len - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
 }
 
 struct proc_stat {

@@ -148,6 +148,9 @@ static void test_object_commas(void **state)
 	jb_key(&j, "g");
 	jb_obj_open(&j);
 	jb_ki64(&j, "h", -1);
+	jb_ku64(&j, "i", 0);
+	jb_ki64(&j, "k", 0);
+	jb_ki64(&j, "l", INT64_MAX);
 	jb_obj_close(&j);
 	jb_obj_close(&j);
 	assert_false(j.oom);
@@ -155,7 +158,8 @@ static void test_object_commas(void **state)
 	assert_string_equal(j.buf,
 		"{\"a\":\"x\",\"b\":18446744073709551615,"
 		"\"c\":-9223372036854775808,\"d\":true,\"e\":null,"
-		"\"f\":[1,{},[],false],\"g\":{\"h\":-1}}");
+		"\"f\":[1,{},[],false],\"g\":{\"h\":-1,\"i\":0,\"k\":0,"
+		"\"l\":9223372036854775807}}");
 	jb_free(&j);
 }
 
