@@ -7,10 +7,10 @@
  * - DNS: UDP and TCP port 53 to one of the resolvers warden uses
  *   (run_resolv) is rewritten to warden's proxy on loopback, which
  *   resolves the name itself and opens the answer's addresses for their
- *   TTL; recvmsg4/6 rewrite a UDP reply's source back so resolvers accept
- *   it. Any other DNS traffic (port 53 elsewhere, port 853 = DoT/DoQ) is
- *   a bypass: refused (enforce) or reported (audit), before the
- *   allow-list.
+ *   TTL; recvmsg4/6 rewrite a UDP reply's source back so resolvers
+ *   accept it, getpeername4/6 a TCP connection's peer. Any other DNS
+ *   traffic (port 53 elsewhere, port 853 = DoT/DoQ) is a bypass:
+ *   refused (enforce) or reported (audit), before the allow-list.
  * - sock_create: raw, ICMP, UDP-Lite, SCTP, MPTCP and other non-TCP/UDP
  *   inet sockets are refused unless the policy allows their kind (the
  *   address hooks do not see all of them: UDP-Lite connect + send passed). */
@@ -290,13 +290,15 @@ int run_sendmsg6(struct bpf_sock_addr *ctx)
 	return egress6(ctx);
 }
 
-/* Replies from the proxy look as if they came from the resolver asked. */
-SEC("cgroup/recvmsg4")
-int run_recvmsg4(struct bpf_sock_addr *ctx)
+/* What the proxy sends looks as if it came from the resolver asked:
+ * UDP replies (recvmsg) and the peer of a TCP connection (getpeername).
+ * port: the proxy's port for that protocol. */
+static __always_inline int restore_resolver4(struct bpf_sock_addr *ctx,
+					     __u16 port)
 {
 	struct dns_dest *d;
 
-	if (!proxy_port4 || ctx->user_port != proxy_port4 ||
+	if (!port || ctx->user_port != port ||
 	    ctx->user_ip4 != bpf_htonl(0x7f000001))
 		return 1;
 	d = bpf_sk_storage_get(&run_dns_orig, ctx->sk, 0, 0);
@@ -310,8 +312,8 @@ int run_recvmsg4(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
-SEC("cgroup/recvmsg6")
-int run_recvmsg6(struct bpf_sock_addr *ctx)
+static __always_inline int restore_resolver6(struct bpf_sock_addr *ctx,
+					     __u16 port4, __u16 port6)
 {
 	struct dns_dest *d;
 	__u32 w3 = ctx->user_ip6[3];
@@ -319,10 +321,10 @@ int run_recvmsg6(struct bpf_sock_addr *ctx)
 
 	if (ctx->user_ip6[0] || ctx->user_ip6[1])
 		return 1;
-	if (!(mapped && proxy_port4 && ctx->user_port == proxy_port4 &&
+	if (!(mapped && port4 && ctx->user_port == port4 &&
 	      w3 == bpf_htonl(0x7f000001)) &&
-	    !(!mapped && !ctx->user_ip6[2] && proxy_port6 &&
-	      ctx->user_port == proxy_port6 && w3 == bpf_htonl(1)))
+	    !(!mapped && !ctx->user_ip6[2] && port6 &&
+	      ctx->user_port == port6 && w3 == bpf_htonl(1)))
 		return 1;
 	d = bpf_sk_storage_get(&run_dns_orig, ctx->sk, 0, 0);
 	if (!d)
@@ -343,6 +345,30 @@ int run_recvmsg6(struct bpf_sock_addr *ctx)
 	}
 	ctx->user_port = d->port;
 	return 1;
+}
+
+SEC("cgroup/recvmsg4")
+int run_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	return restore_resolver4(ctx, proxy_port4);
+}
+
+SEC("cgroup/recvmsg6")
+int run_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	return restore_resolver6(ctx, proxy_port4, proxy_port6);
+}
+
+SEC("cgroup/getpeername4")
+int run_getpeername4(struct bpf_sock_addr *ctx)
+{
+	return restore_resolver4(ctx, proxy_tcp4);
+}
+
+SEC("cgroup/getpeername6")
+int run_getpeername6(struct bpf_sock_addr *ctx)
+{
+	return restore_resolver6(ctx, proxy_tcp4, proxy_tcp6);
 }
 
 static __u8 sock_kind_of(__u32 type, __u32 proto)

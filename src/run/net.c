@@ -16,7 +16,7 @@
 #include "run_net.skel.h"
 
 static struct run_net_bpf *skel;
-#define NLINKS 7
+#define NLINKS 9
 static struct bpf_link *links[NLINKS];
 static uint32_t last_dns_pid;
 
@@ -161,6 +161,7 @@ static int attach_all(int cgroup_fd)
 		skel->progs.run_connect4, skel->progs.run_connect6,
 		skel->progs.run_sendmsg4, skel->progs.run_sendmsg6,
 		skel->progs.run_recvmsg4, skel->progs.run_recvmsg6,
+		skel->progs.run_getpeername4, skel->progs.run_getpeername6,
 		skel->progs.run_sock_create,
 	};
 

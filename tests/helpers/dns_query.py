@@ -2,7 +2,8 @@
 """Attacker helper: dns_query.py SERVER PORT NAME [udp|tcp] [APPEND_HEX]:
 send one A query for NAME to SERVER:PORT as `dig @SERVER` would, with
 APPEND_HEX bytes appended after the question (smuggled data), and print
-"answer ADDR", "rcode N", "refused ERRNO_NAME" (the kernel refused the
+"answer ADDR from PEER" (PEER: the reply's source, or the TCP
+connection's getpeername()), "rcode N", "refused ERRNO_NAME" (the kernel refused the
 send or connect) or "timeout"."""
 import errno
 import random
@@ -23,6 +24,7 @@ try:
         s = socket.create_connection((server, port), timeout=3)
         s.sendall(struct.pack(">H", len(q)) + q)
         r = s.recv(4096)[2:]
+        peer = s.getpeername()
     else:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.settimeout(3)
@@ -53,7 +55,7 @@ for _ in range(an):
     rtype, _, _, rdlen = struct.unpack(">HHIH", r[off:off + 10])
     off += 10
     if rtype == 1 and rdlen == 4:
-        print("answer", socket.inet_ntoa(r[off:off + 4]))
+        print("answer", socket.inet_ntoa(r[off:off + 4]), "from", peer[0])
         sys.exit(0)
     off += rdlen
 print("rcode", rcode)
