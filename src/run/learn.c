@@ -1,10 +1,11 @@
 /* --learn: the policy a clean run needs, from what this run did: the
  * binaries it ran, where it wrote (the workspace as $PWD/, a directory the
  * run created as a whole, a file in a shared directory such as /tmp or
- * $HOME exactly, elsewhere the file's directory; paths under $HOME written
- * as ~/ so the policy works for another runner's home), the destinations
- * it reached (by DNS name when it resolved one), and the secret paths and
- * denied syscalls of the policy it ran under. */
+ * $HOME exactly, a temporary one made and removed in /tmp as a pattern of
+ * its random name, elsewhere the file's directory; paths under $HOME
+ * written as ~/ so the policy works for another runner's home), the
+ * destinations it reached (by DNS name when it resolved one), and the
+ * secret paths and denied syscalls of the policy it ran under. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -88,18 +89,94 @@ static void add_path(struct list *l, const char *path)
 	add(l, p);
 }
 
+static bool temp_root(const char *dir)
+{
+	static const char *const roots[] = { "/tmp", "/var/tmp", "/dev/shm" };
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(*roots); i++)
+		if (!strcmp(dir, roots[i]))
+			return true;
+	return false;
+}
+
 /* Directories that many unrelated programs write to: learning one whole
  * would allow far more than the run did, so only exact files there. */
 static bool shared_dir(const char *dir)
 {
-	static const char *const temp_roots[] = { "/tmp", "/var/tmp", "/dev/shm" };
 	const char *home = home_dir();
 
-	for (size_t i = 0; i < sizeof(temp_roots) / sizeof(*temp_roots); i++)
-		if (!strcmp(dir, temp_roots[i]))
-			return true;
 	/* "/" and the top-level directories (/etc, /var, /home, ...) */
-	return !strchr(dir + 1, '/') || (home && !strcmp(dir, home));
+	return temp_root(dir) || !strchr(dir + 1, '/') ||
+	       (home && !strcmp(dir, home));
+}
+
+/* path's directory in out ("/" for a top-level name). */
+static void parent_of(const char *path, char *out, size_t len)
+{
+	char *slash;
+
+	snprintf(out, len, "%s", path);
+	slash = strrchr(out, '/');
+	if (slash)
+		*(slash == out ? slash + 1 : slash) = '\0';
+}
+
+/* Did the run itself remove path (unlink, rmdir)? */
+static bool removed_by_run(const char *path)
+{
+	for (size_t i = 0; i < rep.files.n; i++) {
+		const struct rfile *f = &rep.files.v[i];
+
+		if (!strcmp(f->path, path) &&
+		    (!strcmp(f->op, "unlink") || !strcmp(f->op, "rmdir")))
+			return true;
+	}
+	return false;
+}
+
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+/* A temporary file's name as a pattern (in place): mkstemp and its kin
+ * (gcc's /tmp/ccXXXXXX.s, mktemp's tmp.XXXXXXXXXX, Python's tmpXXXXXXXX)
+ * fill the last run of name characters before the extension with random
+ * ones, so each becomes '?': "ccAbC123.s" -> "????????.s". The run keeps
+ * its length; a run shorter than 6 (mkstemp's least) is left as it is. */
+static void temp_pattern(char *base)
+{
+	char *ext = strrchr(base, '.'), *end, *start;
+	size_t elen = ext ? strlen(ext + 1) : 0;
+
+	/* ".s", ".o", ".res": an extension is 1-4 lowercase letters */
+	end = ext && ext > base && elen >= 1 && elen <= 4 &&
+	      strspn(ext + 1, "abcdefghijklmnopqrstuvwxyz") == elen ?
+		      ext : base + strlen(base);
+	start = end;
+	while (start > base && name_char(start[-1]))
+		start--;
+	if (end - start < 6)
+		return;
+	memset(start, '?', end - start);
+}
+
+/* A file or directory the run made in a temp root and removed again is
+ * a temporary one: its random name is learned as a pattern (out), so
+ * the next run's new name is allowed and nothing else in the root. */
+static bool temp_name(const char *path, char *out, size_t len)
+{
+	char parent[PATH_MAX];
+	char *base;
+
+	parent_of(path, parent, sizeof(parent));
+	if (!temp_root(parent) || !removed_by_run(path))
+		return false;
+	snprintf(out, len, "%s", path);
+	base = strrchr(out, '/') + 1;
+	temp_pattern(base);
+	return true;
 }
 
 /* Did this run create directory dir? A mkdir of an existing directory
@@ -127,16 +204,17 @@ static void write_prefix(const char *path, const char *cwd,
 			 const struct list *made, char *out, size_t len)
 {
 	const char *dir = made_dir(path, made);
-	char parent[PATH_MAX], *slash;
+	char parent[PATH_MAX], name[PATH_MAX];
 
-	snprintf(parent, sizeof(parent), "%s", path);
-	slash = strrchr(parent, '/');
-	if (slash)
-		*(slash == parent ? slash + 1 : slash) = '\0';
+	parent_of(path, parent, sizeof(parent));
 	if (under(path, cwd))
 		snprintf(out, len, "$PWD/");
+	else if (dir && temp_name(dir, name, sizeof(name)))
+		snprintf(out, len, "%s/", name);
 	else if (dir)
 		snprintf(out, len, "%s/", dir);
+	else if (temp_name(path, name, sizeof(name)))
+		snprintf(out, len, "%s", name);
 	else if (shared_dir(parent))
 		snprintf(out, len, "%s", path);
 	else

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -115,6 +116,24 @@ static int add_path(const struct ynode *n, void *arg)
 		return bad(c->d, n, "\"%s\": expected an absolute path, ~/path "
 			   "or $PWD/path", n->scalar);
 	return strv_push(c->dst, path, n->line, n->col);
+}
+
+static bool has_wildcard(const char *s)
+{
+	return strpbrk(s, "*?") != NULL;
+}
+
+/* files.secrets: paths only. A secret is judged by the file itself
+ * (its inode, once marked), which a pattern does not name. */
+static int add_secret_path(const struct ynode *n, void *arg)
+{
+	struct rp_ctx *c = arg;
+
+	if (has_wildcard(n->scalar))
+		return bad(c->d, n, "\"%s\": '*' and '?' are for files.write; "
+			   "a secret is a path (a directory ending in / covers "
+			   "all below)", n->scalar);
+	return add_path(n, arg);
 }
 
 static int add_binary(const struct ynode *n, void *arg)
@@ -324,7 +343,7 @@ static int parse_run(struct run_policy *rp, const struct ynode *run,
 	}
 	if ((n = section(run, "files", file_keys, d, &err))) {
 		err |= each(n, "write", &c, &rp->write_allow, add_path, &rp->write_on);
-		err |= each(n, "secrets", &c, &rp->secrets, add_path, NULL);
+		err |= each(n, "secrets", &c, &rp->secrets, add_secret_path, NULL);
 	}
 	if ((n = section(run, "network", net_keys, d, &err))) {
 		const struct ynode *lb = ymap_get(n, "allow_loopback");
@@ -426,6 +445,58 @@ bool run_name_allowed(const struct run_policy *rp, const char *name)
 	return false;
 }
 
+/* One path component against a pattern's: '?' is any one character,
+ * '*' any run of them (none too). A leading '.' is matched only by a '.'
+ * (as in the shell: "*" is not ".ssh"). */
+static bool component_match(const char *p, size_t pn, const char *s, size_t sn)
+{
+	size_t pi = 0, si = 0, star = SIZE_MAX, resume = 0;
+
+	if (sn && s[0] == '.' && (!pn || p[0] != '.'))
+		return false;
+	while (si < sn) {
+		if (pi < pn && p[pi] == '*') {
+			star = pi++;
+			resume = si;
+		} else if (pi < pn && (p[pi] == '?' || p[pi] == s[si])) {
+			pi++;
+			si++;
+		} else if (star != SIZE_MAX) {
+			pi = star + 1;	/* the last '*' takes one more */
+			si = ++resume;
+		} else {
+			return false;
+		}
+	}
+	while (pi < pn && p[pi] == '*')
+		pi++;
+	return pi == pn;
+}
+
+/* Pattern pat covers path: each of its components matches path's, and
+ * path may go on below (as a prefix does, with or without its '/'). */
+static bool pattern_under(const char *pat, const char *path)
+{
+	for (;;) {
+		size_t pn, sn;
+
+		while (*pat == '/')
+			pat++;
+		while (*path == '/')
+			path++;
+		if (!*pat)
+			return true;
+		if (!*path)
+			return false;
+		pn = strcspn(pat, "/");
+		sn = strcspn(path, "/");
+		if (!component_match(pat, pn, path, sn))
+			return false;
+		pat += pn;
+		path += sn;
+	}
+}
+
 bool run_path_under(const struct strv *prefixes, const char *path)
 {
 	size_t len = strlen(path);
@@ -434,7 +505,10 @@ bool run_path_under(const struct strv *prefixes, const char *path)
 		const char *pre = prefixes->v[i];
 		size_t plen = strlen(pre);
 
-		if (pre[plen - 1] == '/') {
+		if (has_wildcard(pre)) {
+			if (pattern_under(pre, path))
+				return true;
+		} else if (pre[plen - 1] == '/') {
 			/* "/dir/" covers "/dir" itself and all below */
 			if (strncmp(path, pre, plen) == 0 ||
 			    (len == plen - 1 && strncmp(path, pre, len) == 0))

@@ -26,7 +26,7 @@ struct run_policy {
 	bool exec_on;
 	struct strv exec_allow;		/* files, dirs ending in /, basenames */
 	bool write_on;
-	struct strv write_allow;	/* path prefixes (dirs end in /) */
+	struct strv write_allow;	/* path prefixes (dirs end in /), patterns */
 	struct strv secrets;		/* path prefixes never read */
 	bool net_on;
 	bool any_destination;		/* no network: section: observe only */
@@ -59,6 +59,8 @@ extern const char run_builtin_policy_text[];
 /* Does name match an allowed DNS pattern? */
 bool run_name_allowed(const struct run_policy *rp, const char *name);
 /* Is path (absolute, normalised) under one of the prefixes? A prefix
- * without a trailing / matches the file itself and anything below it. */
+ * without a trailing / matches the file itself and anything below it.
+ * A prefix with '*' or '?' is a pattern, matched component by component
+ * ('*' never crosses a '/', nor matches a leading '.'). */
 bool run_path_under(const struct strv *prefixes, const char *path);
 #endif

@@ -171,4 +171,38 @@ SH
 	true
 }
 
+# Temporary files a step makes and removes in /tmp have new random names
+# each run (mktemp, gcc's /tmp/ccXXXXXX.s): learned as patterns of their
+# names, so the learned policy passes its own step again, and still
+# refuses other names in /tmp.
+t_learned_temp_files_as_patterns() {
+	local s
+	s=$(scratch)
+	mkdir -p "$s/ws"
+	cat >"$s/step.sh" <<SH
+f=\$(mktemp /tmp/$UNIQ.XXXXXX) && echo x >"\$f" && rm "\$f"
+d=\$(mktemp -d /tmp/$UNIQ-d.XXXXXXXXXX) && echo y >"\$d/f" && rm -r "\$d"
+printf 'int main(void) { return 0; }\n' >a.c && gcc -c a.c -o a.o
+SH
+	(cd "$s/ws" && env -u TMPDIR "$WARDEN" run --learn "$s/l.yaml" -- sh "$s/step.sh") \
+		>"$s/l.out" 2>"$s/l.err"
+	assert_eq $? 0 "the learning run: $(cat "$s/l.err")"
+	cat "$s/l.yaml"
+	assert_contains "$s/l.yaml" "\"/tmp/$UNIQ.??????\""
+	assert_contains "$s/l.yaml" "\"/tmp/$UNIQ-d.??????????/\""
+	assert_not_contains "$s/l.yaml" '"/tmp/cc'	# gcc's, as a pattern
+	assert_not_contains "$s/l.yaml" '"/tmp/"'
+	(cd "$s/ws" && env -u TMPDIR "$WARDEN" run -p "$s/l.yaml" -- sh "$s/step.sh") \
+		>"$s/e.out" 2>"$s/e.err"
+	assert_eq $? 0 "the same step, new temp names, learned policy: $(cat "$s/e.err")"
+	assert_contains "$s/e.err" "result: no violations"
+	defer "rm -f /tmp/$UNIQ.other"
+	(cd "$s/ws" && "$WARDEN" run -p "$s/l.yaml" -- sh -c "echo x >/tmp/$UNIQ.other") \
+		>"$s/x.out" 2>"$s/x.err"
+	assert_eq $? 3 "another name in /tmp"
+	assert_contains "$s/x.err" "BLOCKED  file-write /tmp/$UNIQ.other"
+	[ -e "/tmp/$UNIQ.other" ] && fail "the blocked file was created"
+	true
+}
+
 run_tests

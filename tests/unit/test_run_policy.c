@@ -1,5 +1,6 @@
 /* Unit tests for the run: keys of issue 13: network.resolvers,
- * network.sockets, syscalls.allow (src/run/policy.c). */
+ * network.sockets, syscalls.allow, and files.write patterns
+ * (src/run/policy.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -71,11 +72,53 @@ static void bad_values_named(void **st)
 		     3, 53, "more than 4");
 }
 
+static bool covers(const char *pre, const char *path)
+{
+	char *v[] = { (char *)pre };
+	struct strv s = { .v = v, .n = 1 };
+
+	return run_path_under(&s, path);
+}
+
+/* '?' one character, '*' a run, both within one component; a leading
+ * '.' only by a '.'; below a match is covered, as below a prefix. */
+static void write_patterns(void **st)
+{
+	assert_true(covers("/tmp/????????.s", "/tmp/ccAbC123.s"));
+	assert_false(covers("/tmp/????????.s", "/tmp/ccAbC12.s"));
+	assert_false(covers("/tmp/????????.s", "/tmp/ccAbC123.o"));
+	assert_false(covers("/tmp/????????.s", "/tmp/x/ccAbC12.s"));
+	assert_true(covers("/tmp/cc*.s", "/tmp/cc.s"));
+	assert_true(covers("/tmp/cc*.s", "/tmp/ccA.s.s"));
+	assert_false(covers("/tmp/cc*.s", "/tmp/cc/x.s"));	/* no '/' */
+	assert_false(covers("/tmp/*", "/tmp/.ssh"));
+	assert_true(covers("/tmp/.*", "/tmp/.ssh"));
+	assert_true(covers("/tmp/tmp.??????????" "/", "/tmp/tmp.AbCdEf1234"));
+	assert_true(covers("/tmp/tmp.??????????" "/", "/tmp/tmp.AbCdEf1234/sub/f"));
+	assert_true(covers("/tmp/tmp.??????????", "/tmp/tmp.AbCdEf1234/f"));
+	assert_false(covers("/tmp/tmp.??????????" "/", "/tmp/tmp.AbCdEf12345"));
+	assert_false(covers("/tmp/tmp.??????????" "/", "/tmp"));
+	assert_true(covers("/*/x", "/home/x"));
+	assert_true(covers("/a*b*c", "/aXbYbZc"));
+	assert_false(covers("/a*b*c", "/aXbYbZ"));
+	/* not a pattern: a plain prefix, as before */
+	assert_true(covers("/tmp/x", "/tmp/x/y"));
+	assert_false(covers("/tmp/x", "/tmp/xy"));
+}
+
+static void secret_patterns_refused(void **st)
+{
+	expect_error("run:\n  files:\n    secrets: [/etc/shadow, ~/.ssh/id_*]\n",
+		     3, 28, "'*' and '?' are for files.write");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(new_keys_parsed),
 		cmocka_unit_test(bad_values_named),
+		cmocka_unit_test(write_patterns),
+		cmocka_unit_test(secret_patterns_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
