@@ -6,10 +6,6 @@
 #include <bpf/libbpf.h>
 #include "process/maps.h"
 
-#define KEY_MAX	256	/* bytes; the largest key is struct path_key */
-_Static_assert(sizeof(struct dirent_key) <= KEY_MAX &&
-	       sizeof(struct path_key) <= KEY_MAX, "keys fit KEY_MAX");
-
 static int fd_of(const struct bpf_object *obj, const char *name, int *fd)
 {
 	*fd = bpf_object__find_map_fd_by_name(obj, name);
@@ -53,7 +49,7 @@ int process_maps_open(struct process_maps *m, const struct bpf_object *obj)
 static int collect_gen(int fd, const struct proc_map_desc *md, __u32 gen,
 		       char **keys, size_t *n)
 {
-	char cur[KEY_MAX], next[KEY_MAX];
+	char cur[PROC_KEY_MAX], next[PROC_KEY_MAX];
 	size_t cap = 0, ksz = md->key_size;
 	void *prev = NULL;
 	__u32 g;

@@ -7,6 +7,13 @@
 
 struct bpf_object;
 
+/* The largest key of a policy map (struct path_key), for the buffers that
+ * walk them (maps.c clears, verify.c compares). */
+#define PROC_KEY_MAX	256
+_Static_assert(sizeof(struct dirent_key) <= PROC_KEY_MAX &&
+	       sizeof(struct path_key) <= PROC_KEY_MAX &&
+	       sizeof(struct ctr_key) <= PROC_KEY_MAX, "keys fit PROC_KEY_MAX");
+
 /* The fds of the process object's policy maps, and the watch indices
  * given to ancestor binaries so far (never reused: the kernel's process
  * entries keep their bits). */

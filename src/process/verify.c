@@ -7,8 +7,6 @@
 #include "lib/output.h"
 #include "process/verify.h"
 
-#define KEY_MAX	128	/* as in maps.c: the largest key is a dirent_key */
-
 static void note_map(struct tamper *t, const char *name)
 {
 	size_t at = strlen(t->maps);
@@ -80,7 +78,7 @@ static int verify_rule_map(int fd, const struct process_image *img, int i,
 			   struct tamper *t)
 {
 	const struct proc_map_desc *md = &proc_map_desc[i];
-	char cur[KEY_MAX], next[KEY_MAX];
+	char cur[PROC_KEY_MAX], next[PROC_KEY_MAX];
 	unsigned before = t->changed + t->missing + t->added, changed = t->changed;
 	struct extras x = { 0 };
 	size_t matched = 0;
