@@ -74,4 +74,14 @@ static __always_inline void or_bits(struct rule_bits *dst,
 	for (int i = 0; i < RULE_WORDS; i++)
 		dst->w[i] |= src->w[i];
 }
+
+/* The rules the entry at key in map satisfies, added to acc. */
+static __always_inline void lookup_or(void *map, void *key,
+				      struct rule_bits *acc)
+{
+	struct rule_bits *bits = bpf_map_lookup_elem(map, key);
+
+	if (bits)
+		or_bits(acc, bits);
+}
 #endif

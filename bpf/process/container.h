@@ -190,7 +190,6 @@ static __always_inline void container_bits(struct task_struct *t,
 					   struct rule_bits *acc, bool before_exec)
 {
 	struct ctr_key k = { .gen = gen };
-	struct rule_bits *bits;
 	struct ctr_cg id;
 
 	if (!(pi->flags & PROC_WORKLOAD) && !(before_exec && !in_host_mntns(t)))
@@ -199,8 +198,6 @@ static __always_inline void container_bits(struct task_struct *t,
 		return;
 	or_bits(acc, &ph->any_container);
 	__builtin_memcpy(k.id, id.id, CTR_KEY_LEN);
-	bits = bpf_map_lookup_elem(&proc_ctr_id, &k);
-	if (bits)
-		or_bits(acc, bits);
+	lookup_or(&proc_ctr_id, &k, acc);
 }
 #endif

@@ -10,15 +10,6 @@
 #include "process/container.h"
 #include "lib/bits.h"
 
-static __always_inline void lookup_or(void *map, void *key,
-				      struct rule_bits *acc)
-{
-	struct rule_bits *bits = bpf_map_lookup_elem(map, key);
-
-	if (bits)
-		or_bits(acc, bits);
-}
-
 static long cg_bits_step(__u64 i, void *arg)
 {
 	struct cg_step_ctx *c = arg;

@@ -33,15 +33,6 @@ struct {
 /* path & 255 stays inside the scratch value that holds the key */
 _Static_assert(4 + 255 <= sizeof(struct nspath_scratch), "masked copies fit");
 
-static __always_inline void or_lookup(void *map, void *key,
-				      struct rule_bits *acc)
-{
-	struct rule_bits *bits = bpf_map_lookup_elem(map, key);
-
-	if (bits)
-		or_bits(acc, bits);
-}
-
 struct pscan_ctx {
 	const char *buf;	/* the path: buf[start .. start + len) */
 	__u32 start, len;
@@ -62,7 +53,7 @@ static long pscan_step(__u64 i, void *arg)
 		return 0;
 	/* n <= PATH_KEY_CHARS; the mask keeps the verifier's bound */
 	bpf_probe_read_kernel(c->key->path, n & 255, &c->buf[c->start & PATH_MASK]);
-	or_lookup(&proc_bin_pdir, c->key, c->acc);
+	lookup_or(&proc_bin_pdir, c->key, c->acc);
 	return 0;
 }
 
@@ -86,7 +77,7 @@ static __always_inline void path_string_bits(const char *buf, __u32 start,
 	if (len > PATH_KEY_CHARS)
 		return;
 	bpf_probe_read_kernel(s->key.path, len & 255, &buf[start & PATH_MASK]);
-	or_lookup(&proc_bin_path, &s->key, acc);
+	lookup_or(&proc_bin_path, &s->key, acc);
 }
 
 /* The name it was executed by: the kernel sets comm to the basename of
@@ -102,7 +93,7 @@ static __always_inline void exec_name_bits(struct task_struct *t, __u32 gen,
 	__builtin_memset(&s->name, 0, sizeof(s->name));
 	s->name.gen = gen;
 	BPF_CORE_READ_STR_INTO(&s->name.name, t, comm);
-	or_lookup(&proc_bin_name, &s->name, acc);
+	lookup_or(&proc_bin_name, &s->name, acc);
 }
 
 struct argv0_ctx {
@@ -148,7 +139,7 @@ static __always_inline void argv0_name_bits(struct task_struct *t, __u32 gen,
 	s->name.gen = gen;
 	bpf_probe_read_kernel(s->name.name, n & (NAME_KEY_LEN - 1),
 			      &s->argv0[c.base & (ARGV0_MAX - 1)]);
-	or_lookup(&proc_bin_name, &s->name, acc);
+	lookup_or(&proc_bin_name, &s->name, acc);
 }
 
 /* Set the walk up to record where it crosses t's root. */

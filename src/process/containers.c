@@ -6,22 +6,22 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "lib/cgroup.h"
 #include "process/containers.h"
 #include "warden/process_abi.h"
 
-static int mark(int fd, const char *path, const char *name)
+/* The cgroup dir/name, if a container's: 1 marked, 0 not one (or gone
+ * meanwhile), -errno. */
+static int mark(int fd, const char *dir, const char *name)
 {
 	char id[CONTAINER_ID_LEN + 1];
 	struct ctr_cg v;
-	struct stat st;
-	__u64 key;
+	uint64_t key;
 
-	if (!container_id_from_path(name, id) || stat(path, &st))
+	if (!container_id_from_path(name, id) ||
+	    cgroup_id_below(dir, name, &key))
 		return 0;
-	key = st.st_ino;	/* a cgroup's id is its directory's inode */
 	memcpy(v.id, id, CTR_KEY_LEN);
 	if (bpf_map_update_elem(fd, &key, &v, BPF_ANY))
 		return -errno;
@@ -41,7 +41,7 @@ static int walk(int fd, const char *dir, int depth)
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		r = mark(fd, path, e->d_name);
+		r = mark(fd, dir, e->d_name);
 		if (r >= 0 && depth < MAX_CG_DEPTH) {
 			int below = walk(fd, path, depth + 1);
 

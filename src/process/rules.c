@@ -98,7 +98,7 @@ static int add_container(const struct ynode *n, void *arg)
 	struct value_ctx *c = arg;
 	size_t len = strlen(n->scalar);
 
-	if (strcmp(n->scalar, "any") == 0 || strcmp(n->scalar, "*") == 0)
+	if (strcmp(n->scalar, CONTAINER_ANY) == 0 || strcmp(n->scalar, "*") == 0)
 		return strv_push(&c->sel->container, CONTAINER_ANY, n->line, n->col);
 	if (len < 12 || len > 64 || strspn(n->scalar, "0123456789abcdef") != len)
 		return bad(c->d, n, "container \"%s\" is not a container id "

@@ -162,17 +162,13 @@ int run_dns_start(const struct run_policy *rp, bool enforce, int epfd,
 	}
 	watch(sock4);
 	watch(tcp4);
-	/* no IPv6 loopback: v6 resolvers refused */
+	/* no IPv6 loopback: v6 resolvers refused (their ports stay 0) */
 	sock6 = bind_loopback(AF_INET6, SOCK_DGRAM, &np->port6_be);
+	tcp6 = bind_loopback(AF_INET6, SOCK_STREAM, &np->tcp6_be);
 	if (sock6 >= 0)
 		watch(sock6);
-	else
-		np->port6_be = 0;
-	tcp6 = bind_loopback(AF_INET6, SOCK_STREAM, &np->tcp6_be);
 	if (tcp6 >= 0)
 		watch(tcp6);
-	else
-		np->tcp6_be = 0;
 	return 0;
 }
 
