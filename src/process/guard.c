@@ -63,7 +63,7 @@ int guard_init(struct process_bpf *skel)
 	return 0;
 }
 
-int guard_attach(struct guard *g, struct process_bpf *skel)
+int guard_attach(struct guard *g, struct bpf_program *on_guard)
 {
 	char tp[64];
 
@@ -74,7 +74,7 @@ int guard_attach(struct guard *g, struct process_bpf *skel)
 		    (guarded[i].needs_pins && !pin_root))
 			continue;
 		snprintf(tp, sizeof(tp), "sys_enter_%s", guarded[i].name);
-		g->links[i] = bpf_program__attach_tracepoint(skel->progs.on_guard,
+		g->links[i] = bpf_program__attach_tracepoint(on_guard,
 							     "syscalls", tp);
 		/* a syscall this kernel lacks cannot be used against us */
 		if (!g->links[i] && errno != ENOENT)

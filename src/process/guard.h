@@ -15,7 +15,7 @@ struct guard {
 /* Tell the programs the pin directory and the guarded syscalls. */
 int guard_init(struct process_bpf *skel);
 /* Attach on_guard to each guarded syscall (idempotent); detach them. */
-int guard_attach(struct guard *g, struct process_bpf *skel);
+int guard_attach(struct guard *g, struct bpf_program *on_guard);
 /* ACT_NONE (off), ACT_ALERT or ACT_KILL; one atomic store. */
 void guard_set_action(struct process_bpf *skel, __u8 action);
 void guard_detach(struct guard *g);

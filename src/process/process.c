@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -38,9 +39,20 @@ static const char *const open_syscalls[] = {
 };
 #define N_OPEN (sizeof(open_syscalls) / sizeof(open_syscalls[0]))
 
+/* The programs only some policies need: syscall rules, file rules
+ * without LSM (open's return, io_uring), the ia32 entry, guarded
+ * syscalls. Verifying them all took three quarters of the start-up, so
+ * the object loads without them and each is loaded the first time a
+ * policy needs it (lazy_prog). */
+enum lazy { LZ_SYSCALL, LZ_GUARD, LZ_OPEN_EXIT, LZ_SYS32_ENTER,
+	    LZ_SYS32_EXIT, LZ_URING, LZ__COUNT };
+
 /* Everything the module keeps between calls. */
 static struct process_state {
 	struct process_bpf *skel;
+	/* per lazy program: its own instance of the object, every map
+	 * shared with skel's, only that program loaded */
+	struct process_bpf *lazy[LZ__COUNT];
 	struct process_maps maps;
 	struct generation gens;
 	bool staged;			/* prepared, not yet committed */
@@ -56,6 +68,7 @@ static struct process_state {
 	bool staged_guard_syscalls;
 	struct bpf_link *uring_link;	/* on_uring_submit, with open_links */
 	bool uring_tp;			/* the kernel has io_uring_submit_req */
+	bool uring_probed;		/* uring_tp is known */
 	struct guard guard;
 	struct process_events ev;	/* the ring buffer's ctx */
 	/* What each generation was written with, and what the programs must
@@ -221,32 +234,93 @@ static int fill_sys32(void)
 	return 0;
 }
 
-static bool exec_only;
-
-void process_load_exec_only(bool on)
+static struct bpf_program *lazy_prog_of(struct process_bpf *s, enum lazy w)
 {
-	exec_only = on;
-}
-
-/* The programs that only syscall and file rules and self-protection
- * syscalls use: left out by process_load_exec_only(). */
-static void skip_rule_programs(struct process_bpf *s)
-{
-	struct bpf_program *const unused[] = {
-		s->progs.on_syscall, s->progs.on_guard, s->progs.on_open_exit,
-		s->progs.on_sys32_enter, s->progs.on_sys32_exit,
-		s->progs.on_uring_submit,
+	struct bpf_program *const progs[LZ__COUNT] = {
+		[LZ_SYSCALL] = s->progs.on_syscall,
+		[LZ_GUARD] = s->progs.on_guard,
+		[LZ_OPEN_EXIT] = s->progs.on_open_exit,
+		[LZ_SYS32_ENTER] = s->progs.on_sys32_enter,
+		[LZ_SYS32_EXIT] = s->progs.on_sys32_exit,
+		[LZ_URING] = s->progs.on_uring_submit,
 	};
 
-	for (size_t i = 0; i < sizeof(unused) / sizeof(unused[0]); i++)
-		bpf_program__set_autoload(unused[i], false);
+	return progs[w];
+}
+
+/* Every map of obj is the same-named map of the loaded object. */
+static int share_maps(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		struct bpf_map *from = bpf_object__find_map_by_name(
+			st.skel->obj, bpf_map__name(m));
+		int err = from ? bpf_map__reuse_fd(m, bpf_map__fd(from)) : -ENOENT;
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Program w, loaded now if no policy needed it before; NULL (and errno)
+ * if the kernel refuses it. */
+static struct bpf_program *lazy_prog(enum lazy w)
+{
+	struct bpf_program *prog, *q;
+	struct process_bpf *s;
+	struct timespec t0;
+	int err;
+
+	if (st.lazy[w])
+		return lazy_prog_of(st.lazy[w], w);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	s = process_bpf__open();
+	if (!s) {
+		obj_load_failed(NULL, "the process BPF object", -errno);
+		return NULL;
+	}
+	prog = lazy_prog_of(s, w);
+	bpf_object__for_each_program(q, s->obj)
+		bpf_program__set_autoload(q, q == prog);
+	err = share_maps(s->obj) ?: process_bpf__load(s);
+	if (err) {
+		obj_load_failed(s->obj, bpf_program__name(prog), err);
+		process_bpf__destroy(s);
+		errno = -err;
+		return NULL;
+	}
+	st.lazy[w] = s;
+	log_debug("process: %s loaded in %.1f ms (the first policy that "
+		  "needs it)", bpf_program__name(prog), log_phase_ms(&t0));
+	return prog;
+}
+
+static int lazy_failed(struct diags *d, const char *what)
+{
+	int err = -errno;
+
+	diag_add(d, 0, 0, "cannot load the program %s need: %s", what,
+		 strerror(-err));
+	return err;
+}
+
+static void unload_lazy(void)
+{
+	for (int w = 0; w < LZ__COUNT; w++) {
+		process_bpf__destroy(st.lazy[w]);
+		st.lazy[w] = NULL;
+	}
 }
 
 static int process_load(struct ring_buffer **rb)
 {
+	struct timespec t0;
 	__u32 size;
 	int err;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	st.skel = process_bpf__open();
 	if (!st.skel)
 		return obj_load_failed(NULL, "the process BPF object", -errno);
@@ -268,28 +342,21 @@ static int process_load(struct ring_buffer **rb)
 	if (err)
 		return obj_load_failed(st.skel->obj, "the process table", err);
 	log_debug("process table: %u entries (and one overflow entry per CPU)", size);
-	/* attached only while a policy needs them (prepare_gen) */
-	bpf_program__set_autoattach(st.skel->progs.on_sys32_enter, false);
-	bpf_program__set_autoattach(st.skel->progs.on_sys32_exit, false);
-	/* io_uring ring operations, for file rules without LSM (uring.h);
-	 * a kernel built without io_uring has no ring to watch */
-	st.uring_tp = !st.lsm_active &&
-		      libbpf_find_vmlinux_btf_id("io_uring_submit_req",
-						 BPF_TRACE_RAW_TP) > 0;
-	bpf_program__set_autoload(st.skel->progs.on_uring_submit, st.uring_tp);
-	bpf_program__set_autoattach(st.skel->progs.on_uring_submit, false);
-	if (exec_only) {
-		skip_rule_programs(st.skel);
-		st.uring_tp = false;
-	}
+	/* loaded and attached only while a policy needs them (prepare_gen) */
+	for (int w = 0; w < LZ__COUNT; w++)
+		bpf_program__set_autoload(lazy_prog_of(st.skel, w), false);
 	if (pin_root && (err = pin_maps(st.skel->obj, "process")))
 		return err;
+	log_debug("process: object opened in %.1f ms", log_phase_ms(&t0));
 	err = process_bpf__load(st.skel);
 	if (err)
 		return obj_load_failed(st.skel->obj, "the process programs", err);
+	log_debug("process: maps created, programs verified in %.1f ms",
+		  log_phase_ms(&t0));
 	err = open_generations() ?: fill_sys32() ?: add_overflow_entries();
 	if (err)
 		return err;
+	log_debug("process: maps filled in %.1f ms", log_phase_ms(&t0));
 	err = process_bpf__attach(st.skel);
 	if (err) {
 		log_err("attaching the process tracepoints failed: %s",
@@ -314,12 +381,14 @@ static int process_load(struct ring_buffer **rb)
 	      mark_containers();
 	if (err)
 		return err;
+	log_debug("process: programs attached in %.1f ms", log_phase_ms(&t0));
 	return rb_add(rb, bpf_map__fd(st.skel->maps.proc_events),
 		      process_event_cb, &st.ev);
 }
 
 static int attach_syscall(int nr, struct diags *d)
 {
+	struct bpf_program *prog;
 	const char *name = syscall_name(nr);
 	char tp[96], pin[32];
 	int err;
@@ -329,8 +398,9 @@ static int attach_syscall(int nr, struct diags *d)
 	 * the rule can never trigger; preflight_policy() said so. */
 	if (probe_syscall_tp(name, tp, sizeof(tp)) == -ENOENT)
 		return 0;
-	st.sys_links[nr] = bpf_program__attach_tracepoint(st.skel->progs.on_syscall,
-						       "syscalls", tp);
+	if (!(prog = lazy_prog(LZ_SYSCALL)))
+		return lazy_failed(d, "syscall rules");
+	st.sys_links[nr] = bpf_program__attach_tracepoint(prog, "syscalls", tp);
 	if (st.sys_links[nr]) {
 		snprintf(pin, sizeof(pin), "sys_%d", nr);
 		return pin_link(st.sys_links[nr], "process", pin);
@@ -365,13 +435,16 @@ static bool needs_sys32_exit(const struct policy *p)
 }
 
 /* Pinned like the sys_N links, so a restart keeps the ia32 entry closed. */
-static int attach_sys32(struct bpf_link **l, struct bpf_program *prog,
+static int attach_sys32(struct bpf_link **l, enum lazy w,
 			const char *pin, struct diags *d)
 {
+	struct bpf_program *prog;
 	int err;
 
 	if (*l)
 		return 0;
+	if (!(prog = lazy_prog(w)))
+		return lazy_failed(d, "the ia32 syscall entry");
 	*l = bpf_program__attach(prog);
 	if (*l)
 		return pin_link(*l, "process", pin);
@@ -390,14 +463,17 @@ static void detach_sys32(struct bpf_link **l, const char *pin)
 
 static int attach_open_fallback(struct diags *d)
 {
+	struct bpf_program *prog = lazy_prog(LZ_OPEN_EXIT);
 	char tp[64];
 
+	if (!prog)
+		return lazy_failed(d, "file rules");
 	for (size_t i = 0; i < N_OPEN; i++) {
 		if (st.open_links[i])
 			continue;
 		snprintf(tp, sizeof(tp), "sys_exit_%s", open_syscalls[i]);
-		st.open_links[i] = bpf_program__attach_tracepoint(
-			st.skel->progs.on_open_exit, "syscalls", tp);
+		st.open_links[i] = bpf_program__attach_tracepoint(prog,
+								  "syscalls", tp);
 		if (!st.open_links[i] && errno != ENOENT) {
 			int err = -errno;
 
@@ -406,8 +482,18 @@ static int attach_open_fallback(struct diags *d)
 			return err;
 		}
 	}
+	/* io_uring ring operations, for file rules without LSM (uring.h);
+	 * a kernel built without io_uring has no ring to watch. Asked once
+	 * here, not at start: it parses the kernel's whole BTF. */
+	if (!st.uring_probed) {
+		st.uring_tp = libbpf_find_vmlinux_btf_id("io_uring_submit_req",
+							 BPF_TRACE_RAW_TP) > 0;
+		st.uring_probed = true;
+	}
 	if (st.uring_tp && !st.uring_link) {
-		st.uring_link = bpf_program__attach(st.skel->progs.on_uring_submit);
+		if (!(prog = lazy_prog(LZ_URING)))
+			return lazy_failed(d, "file rules (io_uring)");
+		st.uring_link = bpf_program__attach(prog);
 		if (!st.uring_link) {
 			int err = -errno;
 
@@ -472,14 +558,21 @@ static int prepare_gen(const struct policy *p, __u32 g, struct diags *d)
 	    (err = attach_open_fallback(d)))
 		return err;
 	if (needs_sys32_enter(p) &&
-	    (err = attach_sys32(&st.sys32_enter, st.skel->progs.on_sys32_enter,
+	    (err = attach_sys32(&st.sys32_enter, LZ_SYS32_ENTER,
 				"sys_enter", d)))
 		return err;
 	if (needs_sys32_exit(p) &&
-	    (err = attach_sys32(&st.sys32_exit, st.skel->progs.on_sys32_exit,
+	    (err = attach_sys32(&st.sys32_exit, LZ_SYS32_EXIT,
 				"sys_exit", d)))
 		return err;
-	if (p->guard_syscalls && (err = guard_attach(&st.guard, st.skel))) {
+	if (p->guard_syscalls && !st.guard.attached) {
+		struct bpf_program *prog = lazy_prog(LZ_GUARD);
+
+		if (!prog)
+			return lazy_failed(d, "guarded syscalls");
+		err = guard_attach(&st.guard, prog);
+	}
+	if (err) {
 		diag_add(d, 0, 0, "cannot watch the self-protection syscalls: %s",
 			 strerror(-err));
 		return err;
@@ -683,6 +776,7 @@ static void process_unload(void)
 		bpf_link__destroy(st.sys_links[nr]);
 		st.sys_links[nr] = NULL;
 	}
+	unload_lazy();
 	process_bpf__destroy(st.skel);
 	st.skel = NULL;
 	for (int g = 0; g < POLICY_GENS; g++) {

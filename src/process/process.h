@@ -28,9 +28,4 @@ typedef void (*process_sink_fn)(const struct process_event *ev,
 /* Send every decoded event (track-only ones included) to fn instead of
  * printing it; NULL restores printing. */
 void process_set_event_sink(process_sink_fn fn);
-/* Before the module loads: only the exec, fork, exit and signal programs
- * (`warden run`, whose policy has no syscall or file rules: seccomp does
- * that part). The verifier's time for the others was most of its
- * set-up; a policy that needs them then fails to attach. */
-void process_load_exec_only(bool on);
 #endif

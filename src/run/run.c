@@ -315,7 +315,6 @@ static int load_process_module(struct run *r)
 		return -ENOMEM;
 	diags_init(&d, "<warden run>");
 	process_set_event_sink(on_process_event);
-	process_load_exec_only(true);
 	err = agent_apply(&r->agent, p, &d);
 	for (int i = 0; i < d.n; i++)	/* warnings (missing binaries) too */
 		log_warn("exec allow-list: %s", d.v[i].msg);
