@@ -7,6 +7,10 @@
 # shellcheck shell=bash disable=SC2034 # globals set here are read by run.sh
 
 WARDEN_CONFIGS=(warden-default warden-rules1000 warden-report_all warden-kill_unrelated)
+# exec only: the rule count's cost per exec, beside rules1000 (O(1): a
+# bitmap per selector value, not a scan). 10,000 is beyond the policy
+# limit (MAX_RULES, 1,024 rules: the rule bitmaps are 16 words).
+SCALING_CONFIGS=(warden-rules10 warden-rules100)
 # connect only: network.egress with a 100,000-entry alert list (IPv4 /32s
 # and IPv6 /64s, none of them the loopback target), report: matches.
 EGRESS_CONFIG=warden-egress100k
@@ -15,7 +19,13 @@ EGRESS_CONFIG=warden-egress100k
 # as warden does there: report every exec, every open, every connect.
 configs_for() {
 	case $1 in
-	exec | build) echo bare "${WARDEN_CONFIGS[@]}" execsnoop bpftrace auditd ;;
+	exec) echo bare "${WARDEN_CONFIGS[@]}" "${SCALING_CONFIGS[@]}" execsnoop bpftrace auditd ;;
+	build) echo bare "${WARDEN_CONFIGS[@]}" execsnoop bpftrace auditd ;;
+	# every fork and exit is what execsnoop's peers would have to see too;
+	# execsnoop itself only attaches to execve (the issue's table)
+	fork) echo bare "${WARDEN_CONFIGS[@]}" execsnoop ;;
+	# nothing reports getppid: what the syscall path costs everyone
+	getppid) echo bare "${WARDEN_CONFIGS[@]}" ;;
 	open) echo bare "${WARDEN_CONFIGS[@]}" opensnoop bpftrace auditd ;;
 	connect) echo bare "${WARDEN_CONFIGS[@]}" "$EGRESS_CONFIG" tcpconnect bpftrace auditd ;;
 	esac
@@ -24,7 +34,8 @@ configs_for() {
 # The syscall each workload is about, for bpftrace's and auditd's rule.
 syscall_for() {
 	case $1 in
-	exec | build) echo execve ;;
+	exec | build | fork) echo execve ;;
+	getppid) echo getppid ;;
 	open) echo openat ;;
 	connect) echo connect ;;
 	esac
@@ -157,7 +168,10 @@ write_bench_policies() {
 	local d=$WORK/policies
 	mkdir -m 0700 "$d"
 	cp "$BENCH_DIR"/policies/*.yaml "$d/"
-	"$BENCH_DIR/policies/gen-rules1000.sh" 1000 >"$d/rules1000.yaml"
+	local n
+	for n in 10 100 1000; do
+		"$BENCH_DIR/policies/gen-rules1000.sh" "$n" >"$d/rules$n.yaml"
+	done
 	# 100,000 entries, half IPv4 /32s, half IPv6 /64s, as bench/egress.sh
 	awk 'BEGIN { for (i = 0; i < 100000; i++)
 		if (i % 2) printf "10.%d.%d.%d\n", int(i / 65536) % 256, int(i / 256) % 256, i % 256
@@ -186,7 +200,8 @@ warden_start() {
 	[ -z "${3:-}" ] || pre=(ip netns exec "$3")
 	# Each daemon has its own control socket in the private $WORK, so that
 	# it never collides with a daemon someone else runs on this machine.
-	local args=(daemon --output "$2" --format json --socket "$WORK/run/$1.sock")
+	# -v: the start-up phases (debug lines "... in N ms") go to errlog
+	local args=(daemon -v --output "$2" --format json --socket "$WORK/run/$1.sock")
 	[ -x "$WARDEN" ] || { ACTIVE_NOTE="skipped: warden not built"; return 1; }
 	[ "$policy" = default ] || args+=(--policy "$(policy_file "$policy")")
 	WARDEN_STARTUP=NA WARDEN_HWM=NA WARDEN_STOP=NA WARDEN_DIED=""
@@ -211,6 +226,17 @@ warden_start() {
 		sleep 0.01
 	done
 	WARDEN_STARTUP=$(elapsed_since "$t0")
+	record_phases "$policy" "$errlog"
+}
+
+# record_phases POLICY ERRLOG: warden -v's start-up phases ("debug: WHAT in
+# N ms", up to `ready`) into $PHASES_TSV, one line per phase.
+record_phases() {
+	[ -n "${PHASES_TSV:-}" ] || return 0
+	sed -n '/ready/q; s/^warden: debug: \(.*\) in \([0-9.]*\) ms.*/\1\t\2/p' "$2" |
+		while IFS=$'\t' read -r what ms; do
+			printf '%s\t%s\t%s\n' "warden-$1" "$what" "$ms" >>"$PHASES_TSV"
+		done
 }
 
 # warden_stop: peak RSS is read just before SIGTERM, so it covers the run.

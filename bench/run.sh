@@ -7,7 +7,7 @@
 #   bench/run.sh                 full run (~11 min on 2 cores, limit 30)
 #   BENCH_QUICK=1 bench/run.sh   smoke run: small N, 3 runs (~4 min)
 #   BENCH_RUNS=N                 runs per configuration (default 5, quick 3)
-#   BENCH_WORKLOADS="exec open"  a subset of exec open connect build
+#   BENCH_WORKLOADS="exec open"  a subset of getppid fork exec open connect build
 #   WARDEN=path BUILD=dir        where build/warden and build/bench live
 #
 # Then warden alone: event throughput and loss at overload, peak RSS with
@@ -26,7 +26,7 @@ OUTDIR=${BENCH_OUT:-$BENCH_DIR/out}
 LOGS=$OUTDIR/logs
 RESULTS_MD=${BENCH_RESULTS:-$BENCH_DIR/results.md}
 CC=${CC:-cc}
-read -r -a WORKLOADS <<<"${BENCH_WORKLOADS:-exec open connect build}"
+read -r -a WORKLOADS <<<"${BENCH_WORKLOADS:-getppid fork exec open connect build}"
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$BENCH_DIR/lib.sh"
@@ -40,12 +40,14 @@ AUDIT_TOUCHED=""
 set_sizes() {
 	if [ -n "${BENCH_QUICK:-}" ]; then
 		RUNS=${BENCH_RUNS:-3} N_EXEC=500 N_OPEN=50000 N_CONNECT=5000 BUILD_FILES=16
+		N_GETPPID=500000 N_FORK=1000 N_ENCODE=200000
 		EVENT_EXEC_RATES="500" EVENT_SYSCALL_RATES="20000" EVENT_STEP_S=1
 		N_BURST=100000 N_EXEC_OVERLOAD=10000 RSS_RUNS=1 EXTRA_RUNS=2 FLOOD_SECONDS=1
 		MODE="quick run (BENCH_QUICK=1)"
 	else
 		RUNS=${BENCH_RUNS:-5} N_EXEC=2000 N_OPEN=200000 N_CONNECT=20000 BUILD_FILES=40
-		EVENT_EXEC_RATES="250 500 1000" EVENT_SYSCALL_RATES="10000 50000 100000" EVENT_STEP_S=2
+		N_GETPPID=2000000 N_FORK=4000 N_ENCODE=1000000
+		EVENT_EXEC_RATES="250 500 1000" EVENT_SYSCALL_RATES="10000 100000 200000 500000" EVENT_STEP_S=2
 		N_BURST=200000 N_EXEC_OVERLOAD=15000 RSS_RUNS=3 EXTRA_RUNS=5 FLOOD_SECONDS=3
 		MODE="full run"
 	fi
@@ -66,10 +68,13 @@ preflight() {
 build_workloads() {
 	local w
 	mkdir -p "$BIN"
-	for w in exec open connect build syscall; do
+	for w in exec open connect build syscall fork; do
 		"$CC" -O2 -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -o "$BIN/wl_$w" \
 			"$BENCH_DIR/wl_$w.c" || die "cannot compile bench/wl_$w.c"
 	done
+	# the encoder with warden's own JSON writer, at warden's -O2
+	"$CC" -O2 -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -I"$ROOT/src" -o "$BIN/wl_encode" \
+		"$BENCH_DIR/wl_encode.c" "$ROOT/src/lib/json.c" || die "cannot compile bench/wl_encode.c"
 }
 
 prepare_work() {
@@ -82,9 +87,12 @@ prepare_work() {
 	PORT=$(closed_loopback_port) || die "no closed loopback port in 20000-20099 outside the ephemeral range"
 	write_bench_policies
 	RAW=$OUTDIR/raw.tsv WARDEN_TSV=$OUTDIR/warden.tsv EVENTS_TSV=$OUTDIR/events.tsv
+	PHASES_TSV=$OUTDIR/phases.tsv ENCODE_TSV=$OUTDIR/encode.tsv
+	printf 'config\tphase\tms\n' >"$PHASES_TSV"
+	printf 'run\tlines\tseconds\tbytes\n' >"$ENCODE_TSV"
 	printf 'workload\tconfig\tround\tstatus\tseconds\tnote\n' >"$RAW"
 	printf 'config\tworkload\tround\tstartup_s\thwm_kib\tstop_s\n' >"$WARDEN_TSV"
-	printf 'test\tevent\trate\tgenerated\tdelivered\tlost_total\tringbuf_full\tothers\tseconds\tnote\n' >"$EVENTS_TSV"
+	printf 'test\tevent\trate\tgenerated\tdelivered\tlost_total\tringbuf_full\tothers\tseconds\tnote\tdaemon_cpu_s\n' >"$EVENTS_TSV"
 }
 
 # Leave nothing behind: the workload, the tool measured, auditd and its rules.
@@ -103,6 +111,8 @@ cleanup() {
 # workload_cmd WORKLOAD: sets WL_CMD to the command line of one run.
 workload_cmd() {
 	case $1 in
+	getppid) WL_CMD=("$BIN/wl_syscall" "$N_GETPPID") ;;
+	fork) WL_CMD=("$BIN/wl_fork" "$N_FORK") ;;
 	exec) WL_CMD=("$BIN/wl_exec" "$N_EXEC" /bin/true) ;;
 	open) WL_CMD=("$BIN/wl_open" "$N_OPEN" "$OPEN_TARGET") ;;
 	connect) WL_CMD=("$BIN/wl_connect" "$N_CONNECT" "$PORT") ;;
@@ -262,6 +272,7 @@ events_step() {
 	fi
 	[ -n "$secs" ] || { secs=NA note="workload failed: $(last_line "$LOGS/ev.err")"; }
 	[ "$how" != stop ] || kill -CONT "$ACTIVE_PID"
+	DAEMON_CPU=$(daemon_cpu_after_drain "$ACTIVE_PID" "$out")
 	warden_stop # SIGTERM: warden drains its ring buffer, then writes stats
 	[ -z "$WARDEN_DIED" ] || note="$WARDEN_DIED; $note"
 	local pat="\"rule\":\"$rule\""
@@ -284,7 +295,23 @@ events_step() {
 }
 
 record_event() { # test event rate generated delivered lost ringbuf_full others seconds note
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$EVENTS_TSV"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" "${DAEMON_CPU:-NA}" >>"$EVENTS_TSV"
+	DAEMON_CPU=NA
+}
+
+# daemon_cpu_after_drain PID OUT: the daemon's CPU seconds (utime+stime)
+# once OUT has stopped growing (it has printed what the ring buffer held;
+# at most 5 s), for its lines per CPU second.
+daemon_cpu_after_drain() {
+	local last=-1 size i hz
+	hz=$(getconf CLK_TCK)
+	for ((i = 0; i < 50; i++)); do
+		size=$(stat -c %s "$2" 2>/dev/null || echo 0)
+		[ "$size" != "$last" ] || break
+		last=$size
+		sleep 0.1
+	done
+	awk -v hz="$hz" '{ printf "%.2f\n", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo NA
 }
 
 measure_events() {
@@ -305,6 +332,19 @@ measure_events() {
 	events_step exec-overload exec 0 "$N_EXEC_OVERLOAD" stop
 	events_step exec-overload-forks exec 0 "$N_EXEC_OVERLOAD" stop-fork
 	events_step syscall-overload syscall 0 "$N_BURST" stop
+}
+
+# ---- the JSON encoder alone -------------------------------------------------
+measure_encode() {
+	local r out
+	log "encoder: $N_ENCODE exec event lines, $RUNS runs"
+	for ((r = 1; r <= RUNS; r++)); do
+		out=$("$BIN/wl_encode" "$N_ENCODE") || { log "  wl_encode failed"; return 0; }
+		printf '%s\t%s\t%s\t%s\n' "$r" \
+			"$(awk '$1 == "lines" { print $2 }' <<<"$out")" \
+			"$(awk '$1 == "elapsed" { print $2 }' <<<"$out")" \
+			"$(awk '$1 == "bytes" { print $2 }' <<<"$out")" >>"$ENCODE_TSV"
+	done
 }
 
 # ---- peak RSS with 1,000,000 ingress prefixes ------------------------------
@@ -402,8 +442,8 @@ write_meta() {
 			"$LOAD_START" "$(cut -d' ' -f1-3 /proc/loadavg)"
 		printf 'duration\t%s min\n' "$(((SECONDS + 30) / 60))"
 		printf 'runs\t%s per configuration, round-robin\n' "$RUNS"
-		printf 'sizes\texec %s, open %s, connect %s (port %s), build %s files\n' \
-			"$N_EXEC" "$N_OPEN" "$N_CONNECT" "$PORT" "$BUILD_FILES"
+		printf 'sizes\texec %s, open %s, connect %s (port %s), build %s files, getppid %s, fork %s\n' \
+			"$N_EXEC" "$N_OPEN" "$N_CONNECT" "$PORT" "$BUILD_FILES" "$N_GETPPID" "$N_FORK"
 		printf 'warden\t%s\n' "$(warden_version)"
 		printf 'libbpf-tools\t%s\n' "$(pkg_version libbpf-tools)"
 		printf 'bpftrace\t%s\n' "$(pkg_version bpftrace)"
@@ -449,6 +489,7 @@ main() {
 	warm_up
 	measure_rounds
 	measure_events
+	measure_encode
 	measure_ingress_rss
 	run_extras
 	write_meta
