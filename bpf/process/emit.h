@@ -27,6 +27,18 @@ struct emit_args {
 	bool uring;			/* EV_FILE from io_uring: nr = opcode */
 };
 
+/* With wake_bytes set, the reader is woken only once a batch waits; a
+ * record written unannounced is found by the reader's poll timeout. */
+static __always_inline __u64 wake_flags(void)
+{
+	__u32 n = wake_bytes;
+
+	if (!n)
+		return 0;
+	return bpf_ringbuf_query(&proc_events, BPF_RB_AVAIL_DATA) >= n ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline __u32 copy_path(struct process_event *ev, __u32 pos,
 				       const struct path *p, struct scratch *s,
 				       __u16 *len, __u16 trunc_flag)
@@ -203,10 +215,8 @@ static __always_inline void emit(const struct emit_args *a)
 	pos = copy_cgroup(ev, pos, a->task, s);
 out:
 	ev->size = sizeof(*ev) + (pos & DATA_MASK);
-	/* No BPF_RB_NO_WAKEUP for process-table records: the kernel wakes
-	 * the reader only for a record written into an empty buffer, so the
-	 * event after an unannounced record would wait unseen. */
-	if (bpf_ringbuf_output(&proc_events, ev, ev->size & (EVBUF_LEN - 1), 0))
+	if (bpf_ringbuf_output(&proc_events, ev, ev->size & (EVBUF_LEN - 1),
+			       wake_flags()))
 		count_loss(a->track_only ? LOSS_TRACK_FULL : LOSS_RINGBUF_FULL);
 }
 #endif

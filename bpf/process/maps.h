@@ -17,6 +17,12 @@ volatile __u32 guard_pin_len;
 volatile char guard_pin[GUARD_PATH_LEN];
 /* self_protection_syscalls: on (the ia32 entry checks guarded calls) */
 volatile __u8 guard_syscalls;
+/* Wake-up batching of proc_events (process_set_wake_batch): 0 wakes the
+ * reader for each record written into an empty buffer (one wake-up, two
+ * context switches, per event while the reader keeps up); N > 0 wakes it
+ * only once N bytes wait, and the reader polls for the rest on a short
+ * timeout of its own. */
+volatile __u32 wake_bytes;
 /* Set at load: the agent's own tgid, never killed by its own rules. */
 const volatile __u32 agent_tgid = 0;
 /* Set at load: the native numbers of clone and clone3 (unshare rules). */

@@ -77,6 +77,7 @@ static struct process_state {
 	bool committed;			/* a policy is active: check it */
 	__u32 active;			/* its generation */
 	__u8 active_guard;		/* its self-protection */
+	__u32 wake_bytes;		/* process_set_wake_batch */
 	uint64_t tampered;		/* differences found and put back */
 } st;
 
@@ -353,6 +354,7 @@ static int process_load(struct ring_buffer **rb)
 		return obj_load_failed(st.skel->obj, "the process programs", err);
 	log_debug("process: maps created, programs verified in %.1f ms",
 		  log_phase_ms(&t0));
+	st.skel->bss->wake_bytes = st.wake_bytes;
 	err = open_generations() ?: fill_sys32() ?: add_overflow_entries();
 	if (err)
 		return err;
@@ -678,6 +680,10 @@ static unsigned verify_switches(struct tamper *t)
 		guard_set_action(st.skel, st.active_guard);
 		n++;
 	}
+	if (st.skel->bss->wake_bytes != st.wake_bytes) {
+		st.skel->bss->wake_bytes = st.wake_bytes;
+		n++;
+	}
 	if (n) {
 		t->changed += n;
 		snprintf(t->maps + strlen(t->maps), sizeof(t->maps) - strlen(t->maps),
@@ -760,6 +766,13 @@ static void process_prom_losses(struct prom *p)
 }
 
 /* Set by `warden run`, which keeps events for its report instead. */
+void process_set_wake_batch(uint32_t bytes)
+{
+	st.wake_bytes = bytes;
+	if (st.skel)
+		st.skel->bss->wake_bytes = bytes;
+}
+
 void process_set_event_sink(process_sink_fn fn)
 {
 	st.ev.sink = fn;

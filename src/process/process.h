@@ -28,4 +28,9 @@ typedef void (*process_sink_fn)(const struct process_event *ev,
 /* Send every decoded event (track-only ones included) to fn instead of
  * printing it; NULL restores printing. */
 void process_set_event_sink(process_sink_fn fn);
+/* Wake the ring buffer's reader only once BYTES of events wait (0, the
+ * default: for every event into an empty buffer). Only for a reader that
+ * also polls on a timeout, as the daemon does: a smaller batch would
+ * otherwise wait unseen. */
+void process_set_wake_batch(uint32_t bytes);
 #endif
