@@ -47,6 +47,15 @@ void run_seccomp_pin(dev_t dev, ino_t ino);
 /* In warden: answer one pending notification on fd. */
 int run_seccomp_serve(int fd, const struct run_policy *rp, bool enforce);
 
+/* ---- run_secrets.c ------------------------------------------------- */
+struct stat;
+/* In warden, before the step starts: the inodes of the secret files and
+ * of the files below secret directories. */
+int run_secrets_load(const struct strv *paths);
+/* st is one of those files (by any of its names). */
+bool run_secret_file(const struct stat *st);
+void run_secrets_free(void);
+
 /* ---- run_openfor.c ------------------------------------------------- */
 /* An open the supervisor judged and allowed. */
 struct open_for {
@@ -56,6 +65,10 @@ struct open_for {
 	int dirfd;		/* the caller's (AT_FDCWD) */
 	uint64_t flags, mode, resolve;	/* resolve: openat2's */
 	bool legacy;		/* open, openat, creat: not openat2 */
+	/* the file warden opened, before it is handed in: 0, or the error
+	 * the caller gets instead (NULL: no check) */
+	int (*vet)(int fd, void *arg);
+	void *vet_arg;
 };
 struct seccomp_notif;
 /* Open it as the caller and make the fd the result of its syscall

@@ -219,6 +219,10 @@ int run_open_for(int notif_fd, const struct seccomp_notif *req,
 		fd = open_as(&c, AT_FDCWD, what, &how);
 	if (fd < 0)
 		return send_error(notif_fd, req, fd);
+	if (o->vet && (err = o->vet(fd, o->vet_arg))) {
+		close(fd);
+		return send_error(notif_fd, req, err);
+	}
 	err = send_fd(notif_fd, req, fd, o->flags & O_CLOEXEC);
 	close(fd);
 	if (err == -ENOENT)

@@ -649,6 +649,8 @@ static int setup_cgroup(struct run *r)
 	if ((err = run_cgroup_guard_start(&r->cg)))
 		return err;
 	run_seccomp_confine(r->cg.path);
+	if ((err = run_secrets_load(&r->rp->secrets)))
+		return err;
 	rep_init(r->cg.rel);
 	rep.enforce = r->enforce;
 	return 0;
@@ -694,6 +696,7 @@ static void teardown(struct run *r)
 		close(r->notif_fd);
 	run_dns_stop();
 	run_net_stop();
+	run_secrets_free();
 	agent_unload(&r->agent);
 	if (r->cmd_fd >= 0)
 		close(r->cmd_fd);

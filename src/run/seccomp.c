@@ -253,6 +253,7 @@ struct call {
 	/* an open: what warden judged, and opens itself (run_open_for) */
 	bool is_open;
 	int open_err;		/* the path could not be read or resolved */
+	bool secret_reported;	/* this call's secret access, once */
 	struct open_for of;
 	char raw[PATH_MAX], path[PATH_MAX], via[PATH_MAX];
 };
@@ -293,6 +294,39 @@ static bool is_pinned(const char *path)
 	       st.st_ino == pin_ino;
 }
 
+/* A secret by its path, or by its file under any other name (a hard
+ * link). The path is resolved: a last component still a symlink is one
+ * the call does not follow, hence lstat. */
+static bool is_secret(const struct run_policy *rp, const char *path)
+{
+	struct stat st;
+
+	if (path[0] != '/' || !rp->secrets.n)
+		return false;
+	return run_path_under(&rp->secrets, path) ||
+	       (!lstat(path, &st) && run_secret_file(&st));
+}
+
+static bool secret_access(struct call *c, const char *path)
+{
+	c->secret_reported = true;
+	rep_secret_read(c->req->pid, path);
+	rep_violation(V_SECRET, c->req->pid, "files.secrets", path, c->enforce);
+	return !c->enforce;
+}
+
+/* The file warden opened for the caller (openfor.c), judged once more:
+ * what is at the path may have changed since check_resolved looked. */
+static int vet_opened(int fd, void *arg)
+{
+	struct call *c = arg;
+	struct stat st;
+
+	if (c->secret_reported || fstat(fd, &st) || !run_secret_file(&st))
+		return 0;
+	return secret_access(c, c->path) ? 0 : -EPERM;
+}
+
 /* The decision for a resolved path. raw: as the caller wrote it ("" for
  * an fd). Returns true when the call may go on. */
 static bool check_resolved(struct call *c, const char *op, const char *path,
@@ -300,12 +334,8 @@ static bool check_resolved(struct call *c, const char *op, const char *path,
 {
 	uint32_t pid = c->req->pid;
 
-	if (path[0] == '/' && c->rp->secrets.n &&
-	    run_path_under(&c->rp->secrets, path) && (reads || writes)) {
-		rep_secret_read(pid, path);
-		rep_violation(V_SECRET, pid, "files.secrets", path, c->enforce);
-		return !c->enforce;
-	}
+	if ((reads || writes) && is_secret(c->rp, path))
+		return secret_access(c, path);
 	if (!writes)
 		return true;
 	if (is_cgroup_move(path)) {
@@ -392,6 +422,10 @@ static bool check_open(struct call *c, int dirfd, uint64_t addr,
 	o->via = c->via;
 	o->dirfd = dirfd;
 	o->flags = flags;
+	if (c->rp->secrets.n) {
+		o->vet = vet_opened;
+		o->vet_arg = c;
+	}
 	c->open_err = read_string(c, addr, c->raw, sizeof(c->raw));
 	if (!c->open_err)
 		c->open_err = run_path_resolve(c->req->pid, dirfd, c->raw, follow,

@@ -148,6 +148,64 @@ t_files_audit() {
 	assert_contains "$s/r.err" "secret read: REPORTED $s/home/.ssh/id_rsa"
 }
 
+# Secrets by file: a hard link made before the run and one the step
+# makes, a file deep under a secret directory, /proc/self/root.
+secret_links_step() { # DIR
+	local d=$1
+	cat <<SH
+ln '$d/home/.ssh/id_rsa' '$d/out/innocent'; echo ln=\$?
+cat '$d/out/innocent'; echo link=\$?
+cat '$d/old-link'; echo oldlink=\$?
+cat '/proc/self/root$d/home/.ssh/id_rsa'; echo root=\$?
+cat '$d/home/.ssh/deep/er/k'; echo deep=\$?
+cat /etc/hostname >/dev/null; echo other=\$?
+SH
+}
+
+secret_links_setup() { # DIR
+	files_setup "$1"
+	mkdir -p "$1/home/.ssh/deep/er"
+	echo key2 >"$1/home/.ssh/deep/er/k"
+	ln "$1/home/.ssh/deep/er/k" "$1/old-link"
+}
+
+t_secret_by_hard_link_enforce() {
+	local s rc
+	s=$(scratch); secret_links_setup "$s"
+	files_policy "$s/p.yaml" enforce "$s"
+	secret_links_step "$s" >"$s/step.sh"
+	rc=$(wrun "$s/r" -p "$s/p.yaml" --report "$s/r.json" -- sh "$s/step.sh")
+	assert_eq "$rc" 3
+	for k in ln=0 link=1 oldlink=1 root=1 deep=1 other=0; do
+		assert_contains "$s/r.out" "$k" "$(cat "$s/r.out" | tr '\n' ' ')"
+	done
+	assert_not_contains "$s/r.out" key
+	assert_contains "$s/r.err" "secret read: BLOCKED $s/out/innocent"
+	assert_contains "$s/r.err" "secret read: BLOCKED $s/old-link"
+	assert_contains "$s/r.err" "secret read: BLOCKED $s/home/.ssh/deep/er/k"
+	run_violations "$s/r.json" >"$s/v"
+	assert_contains "$s/v" "secret-read files.secrets blocked $s/out/innocent"
+	assert_contains "$s/v" "secret-read files.secrets blocked $s/old-link"
+}
+
+t_secret_by_hard_link_audit() {
+	local s rc
+	s=$(scratch); secret_links_setup "$s"
+	files_policy "$s/p.yaml" audit "$s"
+	secret_links_step "$s" >"$s/step.sh"
+	rc=$(wrun "$s/r" -p "$s/p.yaml" --report "$s/r.json" -- sh "$s/step.sh")
+	assert_eq "$rc" 0
+	for k in link=0 oldlink=0 deep=0; do
+		assert_contains "$s/r.out" "$k"
+	done
+	assert_contains "$s/r.err" "secret read: REPORTED $s/out/innocent"
+	assert_contains "$s/r.err" "secret read: REPORTED $s/old-link"
+	run_violations "$s/r.json" >"$s/v"
+	assert_contains "$s/v" "secret-read files.secrets reported $s/out/innocent"
+	# reported once per open, not again when warden opens it for the step
+	assert_eq "$(grep -c "secret-read files.secrets reported $s/old-link" "$s/v")" 1
+}
+
 syscall_policy() { # FILE MODE
 	write_policy "$1" <<YAML
 run:
