@@ -140,21 +140,39 @@ static bool name_char(char c)
 	       (c >= '0' && c <= '9') || c == '_';
 }
 
+/* Where a temporary name's extensions start: up to two trailing
+ * ".letters" of 1-5 lowercase letters each (".s", ".res", collect2's
+ * ".cdtor.c"); the end of base when there are none. Never 6: mkstemp's
+ * six random letters may all be lowercase. */
+static char *extensions(char *base)
+{
+	char *end = base + strlen(base);
+
+	for (int n = 0; n < 2; n++) {
+		char *p = end;
+		size_t elen;
+
+		while (p > base && p[-1] != '.')
+			p--;
+		elen = end - p;
+		if (p - 1 <= base || elen < 1 || elen > 5 ||
+		    strspn(p, "abcdefghijklmnopqrstuvwxyz") < elen)
+			break;
+		end = p - 1;
+	}
+	return end;
+}
+
 /* A temporary file's name as a pattern (in place): mkstemp and its kin
  * (gcc's /tmp/ccXXXXXX.s, mktemp's tmp.XXXXXXXXXX, Python's tmpXXXXXXXX)
- * fill the last run of name characters before the extension with random
- * ones, so each becomes '?': "ccAbC123.s" -> "????????.s". The run keeps
- * its length; a run shorter than 6 (mkstemp's least) is left as it is. */
+ * fill the last run of name characters before the extensions with
+ * random ones, so each becomes '?': "ccAbC123.s" -> "????????.s". The
+ * run keeps its length; a run shorter than 6 (mkstemp's least) is left
+ * as it is. */
 static void temp_pattern(char *base)
 {
-	char *ext = strrchr(base, '.'), *end, *start;
-	size_t elen = ext ? strlen(ext + 1) : 0;
+	char *end = extensions(base), *start = end;
 
-	/* ".s", ".o", ".res": an extension is 1-4 lowercase letters */
-	end = ext && ext > base && elen >= 1 && elen <= 4 &&
-	      strspn(ext + 1, "abcdefghijklmnopqrstuvwxyz") == elen ?
-		      ext : base + strlen(base);
-	start = end;
 	while (start > base && name_char(start[-1]))
 		start--;
 	if (end - start < 6)

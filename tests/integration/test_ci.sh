@@ -182,7 +182,7 @@ t_learned_temp_files_as_patterns() {
 	cat >"$s/step.sh" <<SH
 f=\$(mktemp /tmp/$UNIQ.XXXXXX) && echo x >"\$f" && rm "\$f"
 d=\$(mktemp -d /tmp/$UNIQ-d.XXXXXXXXXX) && echo y >"\$d/f" && rm -r "\$d"
-printf 'int main(void) { return 0; }\n' >a.c && gcc -c a.c -o a.o
+printf 'int main(void) { return 0; }\n' >a.c && gcc -c a.c -o a.o && gcc a.o -o a
 SH
 	(cd "$s/ws" && env -u TMPDIR "$WARDEN" run --learn "$s/l.yaml" -- sh "$s/step.sh") \
 		>"$s/l.out" 2>"$s/l.err"
@@ -190,7 +190,8 @@ SH
 	cat "$s/l.yaml"
 	assert_contains "$s/l.yaml" "\"/tmp/$UNIQ.??????\""
 	assert_contains "$s/l.yaml" "\"/tmp/$UNIQ-d.??????????/\""
-	assert_not_contains "$s/l.yaml" '"/tmp/cc'	# gcc's, as a pattern
+	# gcc's and collect2's (/tmp/ccXXXXXX.cdtor.c), as patterns
+	assert_not_contains "$s/l.yaml" '"/tmp/cc'
 	assert_not_contains "$s/l.yaml" '"/tmp/"'
 	(cd "$s/ws" && env -u TMPDIR "$WARDEN" run -p "$s/l.yaml" -- sh "$s/step.sh") \
 		>"$s/e.out" 2>"$s/e.err"
