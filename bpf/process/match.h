@@ -53,10 +53,14 @@ static __always_inline void binary_bits(struct task_struct *t, struct file *f,
 	if (!BPF_CORE_READ(f, f_inode, __i_nlink))
 		or_bits(acc, &ph->fileless);
 	if (len < NAME_KEY_LEN) {
+		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+
 		__builtin_memset(&s->name, 0, sizeof(s->name));
 		s->name.gen = gen;
-		bpf_probe_read_kernel(s->name.name, len & (NAME_KEY_LEN - 1),
-				      BPF_CORE_READ(d, d_name.name));
+		/* masked in the register the helper gets: 6.1 lost the
+		 * bound of a mask made before the read of name (spilled) */
+		asm volatile("%0 &= %1" : "+r"(len) : "i"(NAME_KEY_LEN - 1));
+		bpf_probe_read_kernel(s->name.name, len, name);
 		lookup_or(&proc_bin_name, &s->name, acc);
 		__builtin_memcpy(s->dirent.name, s->name.name, NAME_KEY_LEN);
 		dentry_id(BPF_CORE_READ(d, d_parent), &s->dirent.dir);
@@ -138,7 +142,67 @@ static __always_inline void ancestor_bits(struct proc_info *pi, __u32 gen,
 	bpf_loop(watch_span(pi), watch_bit_step, &c, 0);
 }
 
-/* Index of the first rule in cand that the process satisfies, or -1. */
+/* The dimensions after the binary's, and the decision, are global
+ * functions: the verifier checks each once, on its own, and not again for
+ * every state binary_bits can end in (that product was 80 % of on_exec's
+ * verification). They are called one after another, not nested, so the
+ * deepest chain (the ia32 entry, syscall_decide, one of these) stays
+ * within the 512-byte stack of kernels before 6.13. The process is the
+ * current task, as for every caller of match_rules; the bits go to the
+ * per-CPU scratch the caller cleared. */
+__noinline int ancestor_bits_g(struct proc_info *pi, __u32 gen,
+			       __u32 before_exec)
+{
+	struct scratch *s = get_scratch();
+
+	if (!pi || !s)
+		return 0;
+	ancestor_bits(pi, gen, &s->m[DIM_ANCESTOR], before_exec);
+	return 0;
+}
+
+__noinline int cgroup_bits_g(__u32 gen)
+{
+	struct scratch *s = get_scratch();
+
+	if (!s)
+		return 0;
+	cgroup_bits(bpf_get_current_task_btf(), gen, &s->m[DIM_CGROUP]);
+	return 0;
+}
+
+__noinline int container_bits_g(struct proc_info *pi, struct policy_hdr *ph,
+				__u32 gen, __u32 before_exec)
+{
+	struct scratch *s = get_scratch();
+
+	if (!pi || !ph || !s)
+		return 0;
+	container_bits(bpf_get_current_task_btf(), pi, ph, gen,
+		       &s->m[DIM_CONTAINER], before_exec);
+	return 0;
+}
+
+/* The first rule in cand whose every dimension holds, or -1. */
+__noinline int first_rule_g(struct policy_hdr *ph, const struct rule_bits *cand)
+{
+	struct scratch *s = get_scratch();
+
+	if (!ph || !cand || !s)
+		return -1;
+	for (int i = 0; i < RULE_WORDS; i++) {
+		__u64 sat = cand->w[i];
+
+		for (int d = 0; d < DIM__COUNT; d++)
+			sat &= (s->m[d].w[i] ^ ph->neg[d].w[i]) | ph->wild[d].w[i];
+		if (sat)
+			return i * 64 + lowest_bit(sat);
+	}
+	return -1;
+}
+
+/* Index of the first rule in cand that the process (the current task)
+ * satisfies, or -1. f: the file it runs (or is about to). */
 static __always_inline int match_rules(struct task_struct *t, struct file *f,
 				       struct proc_info *pi, __u32 gen,
 				       struct policy_hdr *ph,
@@ -162,21 +226,12 @@ static __always_inline int match_rules(struct task_struct *t, struct file *f,
 		lookup_or(&proc_uid, &nk, &s->m[DIM_UID]);
 	}
 	if (ph->used_dims & (1u << DIM_ANCESTOR))
-		ancestor_bits(pi, gen, &s->m[DIM_ANCESTOR], before_exec);
+		ancestor_bits_g(pi, gen, before_exec);
 	if (ph->used_dims & (1u << DIM_CGROUP))
-		cgroup_bits(t, gen, &s->m[DIM_CGROUP]);
+		cgroup_bits_g(gen);
 	if (ph->used_dims & (1u << DIM_CONTAINER))
-		container_bits(t, pi, ph, gen, &s->m[DIM_CONTAINER], before_exec);
-
-	for (int i = 0; i < RULE_WORDS; i++) {
-		__u64 sat = cand->w[i];
-
-		for (int d = 0; d < DIM__COUNT; d++)
-			sat &= (s->m[d].w[i] ^ ph->neg[d].w[i]) | ph->wild[d].w[i];
-		if (sat)
-			return i * 64 + lowest_bit(sat);
-	}
-	return -1;
+		container_bits_g(pi, ph, gen, before_exec);
+	return first_rule_g(ph, cand);
 }
 
 /* Apply the decision of rule r from a tracepoint, where nothing can fail
